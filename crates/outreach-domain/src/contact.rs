@@ -73,6 +73,10 @@ impl Body for Contact {
         self.amends
     }
 
+    fn occurred_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        Some(self.at.to_utc())
+    }
+
     fn validate(&self, _areas: &AreaList) -> Result<(), DomainError> {
         if self.worker.trim().is_empty() {
             return Err(DomainError::invalid("worker", "name the worker"));

@@ -54,6 +54,10 @@ pub struct StreetCount {
 impl Body for StreetCount {
     const KIND: RecordKind = RecordKind::StreetCount;
 
+    fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        Some(self.window_start.to_utc())
+    }
+
     fn client_id(&self, _id: Uuid) -> Option<Uuid> {
         None
     }
@@ -169,6 +173,10 @@ impl Body for Sighting {
 
     fn amends(&self) -> Option<Uuid> {
         self.amends
+    }
+
+    fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        Some(self.seen_at.to_utc())
     }
 
     fn validate(&self, _areas: &AreaList) -> Result<(), DomainError> {

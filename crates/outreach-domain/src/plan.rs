@@ -182,6 +182,10 @@ impl Body for OutcomeScore {
         self.amends
     }
 
+    fn occurred_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        Some(self.recorded_on.and_time(chrono::NaiveTime::MIN).and_utc())
+    }
+
     fn validate(&self, _areas: &AreaList) -> Result<(), DomainError> {
         OutcomeArea::check(&self.area)?;
         if !(1..=10).contains(&self.score) {
@@ -218,6 +222,10 @@ pub struct CaseConference {
 
 impl Body for CaseConference {
     const KIND: RecordKind = RecordKind::CaseConference;
+
+    fn occurred_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        Some(self.held_on.and_time(chrono::NaiveTime::MIN).and_utc())
+    }
 
     fn client_id(&self, _id: Uuid) -> Option<Uuid> {
         Some(self.client_id)

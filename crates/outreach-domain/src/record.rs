@@ -125,6 +125,12 @@ pub trait Body: Serialize + DeserializeOwned + Clone + Debug {
         None
     }
 
+    /// When the thing recorded happened (a contact's time, an assessment's
+    /// date), used to order a client's records; `None` means 'when created'.
+    fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+
     /// Checks the body against the domain rules before it is stored.
     fn validate(&self, areas: &AreaList) -> Result<(), DomainError>;
 }

@@ -167,6 +167,10 @@ impl Body for RiskAssessment {
         self.amends
     }
 
+    fn occurred_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        Some(self.assessed_at.to_utc())
+    }
+
     fn validate(&self, _areas: &AreaList) -> Result<(), DomainError> {
         if self.assessor.trim().is_empty() {
             return Err(DomainError::invalid("assessor", "name the assessing worker"));

@@ -1,14 +1,24 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! The encrypted local store on a worker's laptop.
+//!
+//! One data folder holds a SQLCipher database and a key file. The database
+//! is encrypted with a random data key wrapped by the worker's passphrase
+//! (see [`keyfile`]); it is never created or opened without encryption.
+//! Every record kind lives in one `records` table as a JSON body with the
+//! metadata sync needs; every change writes its outbox mutation and audit
+//! entry in the same transaction; a per-client summary row feeds lists,
+//! filters and the in-memory fuzzy [`search`] index.
+//!
+//! The schema comes from the numbered SQL files in `migrations/client/`.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod audit;
+pub mod error;
+pub mod keyfile;
+pub mod schema;
+pub mod search;
+pub mod store;
+pub mod summary;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use audit::{AuditAction, AuditEntry};
+pub use error::{Result, StoreError};
+pub use store::{ClientOverview, Store};
+pub use summary::{ClientFilter, ClientSummary};

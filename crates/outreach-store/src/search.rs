@@ -1,0 +1,364 @@
+//! Fuzzy client search over names and aliases, held in memory.
+//!
+//! People give different names and spellings, and workers type on a kerb at
+//! night, so search must find 'Jon Smyth' for 'John Smith', 'Bill' for
+//! 'William' and 'kow' inside 'Kowalski'. Names are normalised (case,
+//! accents, punctuation), split into trigrams (padded like PostgreSQL's
+//! pg_trgm so word starts weigh more) and kept in an inverted index built
+//! from `client_index` on first use. Candidates are the clients sharing the
+//! most trigrams with the query; each is then scored by Jaro–Winkler
+//! similarity per word, with prefixes and known nicknames counting as
+//! near-exact. SQLite FTS5's trigram tokenizer matches substrings only, so
+//! typo tolerance would need OR-queries ranked over every match; an
+//! in-memory index of a caseload (tens of thousands of names) is small and
+//! answers in well under a millisecond.
+
+use crate::summary::{ClientFilter, ClientSummary};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+use unicode_normalization::UnicodeNormalization;
+use uuid::Uuid;
+
+/// Lower-cases, strips accents and punctuation, and collapses spaces.
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = true;
+    for c in text.nfkd() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+            space = false;
+        } else if !space && (c.is_whitespace() || c == '-' || c == '.' || c == ',' || c == '/') {
+            out.push(' ');
+            space = true;
+        }
+        // apostrophes and other marks vanish: O'Brien -> obrien
+    }
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// Groups of names that are the same name to a worker (nicknames and short
+/// forms). Each group's first entry is its canonical form.
+const NICKNAMES: &[&[&str]] = &[
+    &["william", "bill", "billy", "will", "willy", "liam"],
+    &["robert", "bob", "bobby", "rob", "robbie", "bert"],
+    &["richard", "rick", "ricky", "dick", "rich", "richie"],
+    &["james", "jim", "jimmy", "jamie", "jimbo"],
+    &["john", "jack", "johnny", "jon", "jonny"],
+    &["michael", "mike", "mick", "micky", "mikey"],
+    &["david", "dave", "davey", "davy"],
+    &["stephen", "steven", "steve", "stevie"],
+    &["anthony", "tony", "ant"],
+    &["christopher", "chris", "kit"],
+    &["daniel", "dan", "danny"],
+    &["thomas", "tom", "tommy"],
+    &["joseph", "joe", "joey"],
+    &["edward", "ed", "eddie", "ted", "ned"],
+    &["patrick", "pat", "paddy"],
+    &["peter", "pete"],
+    &["andrew", "andy", "drew"],
+    &["alexander", "alex", "sandy"],
+    &["matthew", "matt"],
+    &["nicholas", "nick", "nicky"],
+    &["samuel", "sam", "sammy"],
+    &["benjamin", "ben", "benny"],
+    &["francis", "frank", "frankie"],
+    &["kenneth", "ken", "kenny"],
+    &["terence", "terry"],
+    &["lawrence", "larry", "laurie"],
+    &["gerald", "gerry", "jerry"],
+    &["elizabeth", "liz", "lizzie", "beth", "betty", "eliza"],
+    &["margaret", "maggie", "meg", "peggy", "maggy"],
+    &["katherine", "catherine", "kate", "katie", "cath", "cathy", "kath", "kathy"],
+    &["susan", "sue", "susie"],
+    &["jennifer", "jen", "jenny"],
+    &["rebecca", "becky", "becca"],
+    &["deborah", "debbie", "deb"],
+    &["patricia", "trish", "patsy", "tricia"],
+    &["victoria", "vicky", "tori"],
+    &["samantha", "sam", "sammy"],
+    &["alexandra", "alex", "lexi"],
+    &["christine", "chris", "chrissie", "tina"],
+    &["jacqueline", "jackie"],
+    &["josephine", "jo", "josie"],
+];
+
+fn nickname_groups(word: &str) -> impl Iterator<Item = usize> + '_ {
+    NICKNAMES.iter().enumerate().filter(move |(_, g)| g.contains(&word)).map(|(i, _)| i)
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    nickname_groups(a).any(|g| NICKNAMES[g].contains(&b))
+}
+
+type Gram = [char; 3];
+
+fn grams_of_word(word: &str, out: &mut Vec<Gram>) {
+    let chars: Vec<char> = [' ', ' '].into_iter().chain(word.chars()).chain([' ']).collect();
+    for w in chars.windows(3) {
+        out.push([w[0], w[1], w[2]]);
+    }
+}
+
+fn grams_of(text: &str) -> Vec<Gram> {
+    let mut out = Vec::new();
+    for word in text.split([' ', '\n']).filter(|w| !w.is_empty()) {
+        grams_of_word(word, &mut out);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Similarity of a query word to a name word, 0 to 1.
+fn word_similarity(q: &str, n: &str) -> f64 {
+    if q == n {
+        1.0
+    } else if n.starts_with(q) && q.chars().count() >= 2 {
+        0.9 + 0.05 * (q.len() as f64 / n.len() as f64)
+    } else if same_name(q, n) {
+        0.92
+    } else if q.chars().count() >= 3 && n.contains(q) {
+        0.85
+    } else {
+        strsim::jaro_winkler(q, n)
+    }
+}
+
+/// How well `query` (normalised) matches one normalised name, 0 to 1: the
+/// mean over query words of their best match among the name's words.
+fn name_score(query_words: &[&str], name: &str) -> f64 {
+    let name_words: Vec<&str> = name.split(' ').filter(|w| !w.is_empty()).collect();
+    if name_words.is_empty() || query_words.is_empty() {
+        return 0.0;
+    }
+    let total: f64 = query_words
+        .iter()
+        .map(|q| name_words.iter().map(|n| word_similarity(q, n)).fold(0.0, f64::max))
+        .sum();
+    total / query_words.len() as f64
+}
+
+/// Results below this score are not shown.
+pub const MIN_SCORE: f64 = 0.78;
+/// How many trigram candidates are scored in full.
+const CANDIDATES: usize = 400;
+
+struct Slot {
+    summary: ClientSummary,
+    names: Vec<String>,
+}
+
+/// The in-memory search index over every client summary on the device.
+#[derive(Default)]
+pub struct SearchIndex {
+    slots: Vec<Option<Slot>>,
+    by_id: HashMap<Uuid, usize>,
+    grams: HashMap<Gram, Vec<u32>>,
+}
+
+impl SearchIndex {
+    /// Adds or replaces one client. Replaced slots are emptied, and their
+    /// postings skipped at query time.
+    pub fn upsert(&mut self, summary: ClientSummary, names: &str) {
+        self.remove(summary.id);
+        let slot = self.slots.len() as u32;
+        for gram in grams_of(names) {
+            self.grams.entry(gram).or_default().push(slot);
+        }
+        self.by_id.insert(summary.id, slot as usize);
+        let names = names.split('\n').filter(|n| !n.is_empty()).map(String::from).collect();
+        self.slots.push(Some(Slot { summary, names }));
+    }
+
+    /// Removes a client (deleted, or left this device).
+    pub fn remove(&mut self, id: Uuid) {
+        if let Some(slot) = self.by_id.remove(&id) {
+            self.slots[slot] = None;
+        }
+    }
+
+    /// Number of clients indexed.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether the index is empty.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    fn live(&self) -> impl Iterator<Item = &Slot> {
+        self.slots.iter().flatten()
+    }
+
+    /// Clients passing `filter`, ordered by name, for caseload lists.
+    pub fn list(&self, filter: &ClientFilter, today: NaiveDate, offset: usize, limit: usize) -> Vec<ClientSummary> {
+        let mut hits: Vec<&ClientSummary> =
+            self.live().map(|s| &s.summary).filter(|s| filter.matches(s, today)).collect();
+        hits.sort_by(|a, b| {
+            a.display_name.expose().to_lowercase().cmp(&b.display_name.expose().to_lowercase()).then(a.id.cmp(&b.id))
+        });
+        hits.into_iter().skip(offset).take(limit).cloned().collect()
+    }
+
+    /// Clients whose names or aliases match `query`, best first. A query
+    /// that is a date (YYYY-MM-DD or DD/MM/YYYY) finds that date of birth.
+    pub fn search(&self, query: &str, filter: &ClientFilter, today: NaiveDate, limit: usize) -> Vec<ClientSummary> {
+        if let Some(dob) = parse_date(query) {
+            let mut hits: Vec<ClientSummary> = self
+                .live()
+                .filter(|s| s.summary.date_of_birth.as_ref().is_some_and(|d| *d.expose() == dob))
+                .filter(|s| filter.matches(&s.summary, today))
+                .map(|s| ClientSummary { score: Some(1.0), ..s.summary.clone() })
+                .collect();
+            hits.sort_by(|a, b| a.display_name.expose().cmp(b.display_name.expose()));
+            hits.truncate(limit);
+            return hits;
+        }
+        let q = normalise(query);
+        if q.is_empty() {
+            return self.list(filter, today, 0, limit);
+        }
+        let words: Vec<&str> = q.split(' ').collect();
+        let mut query_grams = grams_of(&q);
+        for word in &words {
+            for group in nickname_groups(word) {
+                for alt in NICKNAMES[group] {
+                    grams_of_word(alt, &mut query_grams);
+                }
+            }
+        }
+        query_grams.sort_unstable();
+        query_grams.dedup();
+
+        let mut overlap: HashMap<u32, u32> = HashMap::new();
+        for gram in &query_grams {
+            if let Some(posting) = self.grams.get(gram) {
+                for &slot in posting {
+                    *overlap.entry(slot).or_default() += 1;
+                }
+            }
+        }
+        let mut candidates: Vec<(u32, u32)> = overlap.into_iter().collect();
+        if candidates.len() > CANDIDATES {
+            candidates.select_nth_unstable_by(CANDIDATES, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            candidates.truncate(CANDIDATES);
+        }
+        let mut scored: Vec<(f64, &ClientSummary)> = candidates
+            .into_iter()
+            .filter_map(|(slot, _)| self.slots[slot as usize].as_ref())
+            .filter(|s| filter.matches(&s.summary, today))
+            .filter_map(|s| {
+                let best = s
+                    .names
+                    .iter()
+                    .map(|n| name_score(&words, n).max(if *n == q { 1.0 } else { 0.0 }))
+                    .fold(0.0, f64::max);
+                (best >= MIN_SCORE).then_some((best, &s.summary))
+            })
+            .collect();
+        scored.sort_by(|a, b| {
+            b.0.total_cmp(&a.0).then_with(|| a.1.display_name.expose().cmp(b.1.display_name.expose()))
+        });
+        scored
+            .into_iter()
+            .take(limit)
+            .map(|(score, s)| ClientSummary { score: Some(score as f32), ..s.clone() })
+            .collect()
+    }
+}
+
+/// Reads a date of birth typed as YYYY-MM-DD or DD/MM/YYYY.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(t, "%d/%m/%Y")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use outreach_domain::Sensitive;
+
+    fn summary(n: u128, name: &str) -> ClientSummary {
+        ClientSummary {
+            id: Uuid::from_u128(n),
+            display_name: Sensitive::new(name.to_string()),
+            date_of_birth: None,
+            area: "Liverpool".into(),
+            needs: vec![],
+            safety_flags: vec![],
+            risk_level: None,
+            review_due: None,
+            episode_stage: None,
+            episode_end: None,
+            last_contact_at: None,
+            workers: vec![],
+            closed_on: None,
+            score: None,
+        }
+    }
+
+    fn index(names: &[(&str, &[&str])]) -> SearchIndex {
+        let mut idx = SearchIndex::default();
+        for (i, (name, aliases)) in names.iter().enumerate() {
+            let all: Vec<String> = std::iter::once(*name).chain(aliases.iter().copied()).map(normalise).collect();
+            idx.upsert(summary(i as u128 + 1, name), &all.join("\n"));
+        }
+        idx
+    }
+
+    fn top(idx: &SearchIndex, q: &str) -> Vec<String> {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        idx.search(q, &ClientFilter::default(), today, 5).into_iter().map(|s| s.display_name.expose().clone()).collect()
+    }
+
+    #[test]
+    fn normalise_strips_case_accents_and_marks() {
+        assert_eq!(normalise("  Zoë  O'Brien-Smith "), "zoe obrien smith");
+        assert_eq!(normalise("ŁUKASZ"), "łukasz");
+    }
+
+    #[test]
+    fn finds_misspellings_nicknames_partials_and_aliases() {
+        let idx = index(&[
+            ("John Smith", &[]),
+            ("William Jones", &[]),
+            ("Katarzyna Kowalski", &["Kasia"]),
+            ("Mary O'Neill", &[]),
+            ("Johnny Walker", &["Scouse John"]),
+            ("Sean McCarthy", &[]),
+        ]);
+        assert_eq!(top(&idx, "Jon Smyth")[0], "John Smith");
+        assert_eq!(top(&idx, "bill jones")[0], "William Jones");
+        assert_eq!(top(&idx, "kowal")[0], "Katarzyna Kowalski");
+        assert_eq!(top(&idx, "kasia")[0], "Katarzyna Kowalski");
+        assert_eq!(top(&idx, "oneil")[0], "Mary O'Neill");
+        assert_eq!(top(&idx, "scouse")[0], "Johnny Walker");
+        assert_eq!(top(&idx, "shaun mccarthy")[0], "Sean McCarthy");
+        assert!(top(&idx, "zzzz qqqq").is_empty());
+    }
+
+    #[test]
+    fn replaced_and_removed_entries_disappear() {
+        let mut idx = index(&[("John Smith", &[])]);
+        idx.upsert(summary(1, "Jane Doe"), "jane doe");
+        assert!(top(&idx, "john smith").is_empty());
+        assert_eq!(top(&idx, "jane"), vec!["Jane Doe"]);
+        idx.remove(Uuid::from_u128(1));
+        assert!(top(&idx, "jane").is_empty());
+        assert!(idx.is_empty());
+    }
+
+    #[test]
+    fn dates_parse_both_ways() {
+        assert_eq!(parse_date("1985-03-07"), NaiveDate::from_ymd_opt(1985, 3, 7));
+        assert_eq!(parse_date("07/03/1985"), NaiveDate::from_ymd_opt(1985, 3, 7));
+        assert_eq!(parse_date("John"), None);
+    }
+}
