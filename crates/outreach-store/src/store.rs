@@ -10,6 +10,7 @@ use crate::search::SearchIndex;
 use crate::summary::{self, ClientFilter, ClientSummary};
 use chrono::{DateTime, NaiveDate, Utc};
 use outreach_domain::{AreaList, Body, Hlc, Record, RecordKind, RecordMeta};
+use outreach_protocol::{Mutation, Op};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -31,6 +32,9 @@ pub struct Store {
     areas: AreaList,
     clock: Hlc,
     search: Option<SearchIndex>,
+    /// False only for a store held at schema 1 by upgrade tests, which
+    /// predates the summary table.
+    summaries: bool,
 }
 
 fn today() -> NaiveDate {
@@ -51,6 +55,9 @@ fn ensure_encryption(conn: &Connection) -> Result<()> {
 /// loss) and temporary tables in memory, so no plaintext spills to disk.
 fn key_and_configure(conn: &Connection, key: &DataKey) -> Result<()> {
     ensure_encryption(conn)?;
+    // SQLCipher logs failed page decryptions to stderr; the store reports
+    // them as typed errors instead.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_pragma_value().as_str()))?;
     Ok(())
 }
@@ -172,7 +179,7 @@ fn field_changes(old: &Map<String, Value>, new: &Map<String, Value>) -> Map<Stri
 struct Outgoing<'a> {
     record_id: Uuid,
     kind: RecordKind,
-    op: &'static str,
+    op: Op,
     changes: Map<String, Value>,
     base_version: i64,
     hlc: Hlc,
@@ -188,7 +195,7 @@ fn write_outbox(tx: &Transaction<'_>, m: Outgoing<'_>) -> Result<()> {
         Uuid::now_v7().to_string(),
         m.record_id.to_string(),
         m.kind.as_str(),
-        m.op,
+        m.op.as_str(),
         Value::Object(m.changes).to_string(),
         m.base_version,
         m.hlc.to_string(),
@@ -280,6 +287,7 @@ impl Store {
             areas: AreaList::default(),
             clock,
             search: None,
+            summaries: version >= 2,
         })
     }
 
@@ -330,7 +338,7 @@ impl Store {
         let device = Uuid::parse_str(&read("device_id")?).map_err(|e| unreadable(e.to_string()))?;
         let user = read("user")?;
         let clock: Hlc = read("hlc")?.parse().map_err(|e: outreach_domain::hlc::HlcParseError| unreadable(e.to_string()))?;
-        Ok(Self { conn, dir: dir.to_path_buf(), actor: Actor { user, device }, areas: AreaList::default(), clock, search: None })
+        Ok(Self { conn, dir: dir.to_path_buf(), actor: Actor { user, device }, areas: AreaList::default(), clock, search: None, summaries: true })
     }
 
     /// Rewraps the data key under a new passphrase. The database itself is
@@ -430,7 +438,7 @@ impl Store {
                 Outgoing {
                     record_id: id,
                     kind: T::KIND,
-                    op: "create",
+                    op: Op::Create,
                     changes: field_changes(&Map::new(), &data),
                     base_version: 0,
                     hlc,
@@ -456,7 +464,7 @@ impl Store {
                 body,
             });
         }
-        commit(tx, &self.clock, &touched)?;
+        commit(tx, &self.clock, self.summaries.then_some(&touched))?;
         self.reindex(&touched)?;
         Ok(out)
     }
@@ -531,7 +539,7 @@ impl Store {
         ])?;
         write_outbox(
             &tx,
-            Outgoing { record_id: id, kind: T::KIND, op: "update", changes, base_version: record.meta.version, hlc, at: &at },
+            Outgoing { record_id: id, kind: T::KIND, op: Op::Update, changes, base_version: record.meta.version, hlc, at: &at },
         )?;
         audit::record(&tx, &self.actor, AuditAction::Update, Some(T::KIND), Some(id), client_id, None)?;
         record.meta.updated_at = now;
@@ -539,7 +547,7 @@ impl Store {
         record.meta.device = self.actor.device;
         record.meta.hlc = hlc;
         let touched = client_id.into_iter().collect();
-        commit(tx, &self.clock, &touched)?;
+        commit(tx, &self.clock, self.summaries.then_some(&touched))?;
         self.reindex(&touched)?;
         Ok(record)
     }
@@ -562,12 +570,12 @@ impl Store {
         changes.insert("deleted".into(), serde_json::json!({ "old": false, "new": true }));
         write_outbox(
             &tx,
-            Outgoing { record_id: id, kind: T::KIND, op: "delete", changes, base_version: record.meta.version, hlc, at: &at },
+            Outgoing { record_id: id, kind: T::KIND, op: Op::Delete, changes, base_version: record.meta.version, hlc, at: &at },
         )?;
         let client_id = record.body.client_id(id);
         audit::record(&tx, &self.actor, AuditAction::Delete, Some(T::KIND), Some(id), client_id, None)?;
         let touched = client_id.into_iter().collect();
-        commit(tx, &self.clock, &touched)?;
+        commit(tx, &self.clock, self.summaries.then_some(&touched))?;
         self.reindex(&touched)
     }
 
@@ -774,6 +782,39 @@ impl Store {
         audit::entries(&self.conn, client, limit)
     }
 
+    /// The oldest `limit` changes waiting to be sent, in the order made.
+    pub fn pending_mutations(&self, limit: usize) -> Result<Vec<Mutation>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT mutation_id, record_id, kind, op, changes, base_version, hlc FROM outbox ORDER BY seq LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (mutation_id, record_id, kind, op, changes, base_version, hlc) = row?;
+            let corrupt = |reason: String| StoreError::Unreadable { path: self.dir.clone(), reason };
+            out.push(Mutation {
+                mutation_id: Uuid::parse_str(&mutation_id).map_err(|e| corrupt(e.to_string()))?,
+                record_id: Uuid::parse_str(&record_id).map_err(|e| corrupt(e.to_string()))?,
+                kind: RecordKind::parse(&kind).ok_or_else(|| corrupt(format!("outbox kind {kind}")))?,
+                op: Op::parse(&op).ok_or_else(|| corrupt(format!("outbox op {op}")))?,
+                changes: serde_json::from_str(&changes).map_err(|e| corrupt(e.to_string()))?,
+                base_version,
+                hlc: hlc.parse().map_err(|e: outreach_domain::hlc::HlcParseError| corrupt(e.to_string()))?,
+            });
+        }
+        Ok(out)
+    }
+
     /// Changes waiting to be sent to the server.
     pub fn outbox_len(&self) -> Result<usize> {
         Ok(self.conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))? as usize)
@@ -796,10 +837,10 @@ impl Store {
 
 /// Saves the clock, refreshes the summaries of the clients touched and
 /// commits: the last step of every write.
-fn commit(tx: Transaction<'_>, clock: &Hlc, touched: &BTreeSet<Uuid>) -> Result<()> {
+fn commit(tx: Transaction<'_>, clock: &Hlc, touched: Option<&BTreeSet<Uuid>>) -> Result<()> {
     meta_set(&tx, "hlc", &clock.to_string())?;
     let today = today();
-    for client in touched {
+    for client in touched.into_iter().flatten() {
         summary::refresh(&tx, *client, today)?;
     }
     tx.commit()?;
