@@ -260,6 +260,12 @@ pub fn whole_years_between(from: NaiveDate, to: NaiveDate) -> Option<u32> {
 impl Body for Client {
     const KIND: RecordKind = RecordKind::Client;
 
+    fn canonicalise(&mut self, areas: &AreaList) {
+        if let Ok(area) = areas.canonical(&self.area) {
+            self.area = area;
+        }
+    }
+
     fn client_id(&self, id: Uuid) -> Option<Uuid> {
         Some(id)
     }

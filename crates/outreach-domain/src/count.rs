@@ -54,6 +54,12 @@ pub struct StreetCount {
 impl Body for StreetCount {
     const KIND: RecordKind = RecordKind::StreetCount;
 
+    fn canonicalise(&mut self, areas: &AreaList) {
+        if let Ok(area) = areas.canonical(&self.area) {
+            self.area = area;
+        }
+    }
+
     fn occurred_at(&self) -> Option<DateTime<Utc>> {
         Some(self.window_start.to_utc())
     }

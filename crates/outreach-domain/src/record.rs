@@ -131,6 +131,10 @@ pub trait Body: Serialize + DeserializeOwned + Clone + Debug {
         None
     }
 
+    /// Puts values into their canonical form before validation (e.g. an
+    /// area typed in lower case gets its configured spelling).
+    fn canonicalise(&mut self, _areas: &AreaList) {}
+
     /// Checks the body against the domain rules before it is stored.
     fn validate(&self, areas: &AreaList) -> Result<(), DomainError>;
 }

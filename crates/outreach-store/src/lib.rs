@@ -20,5 +20,5 @@ pub mod summary;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use error::{Result, StoreError};
-pub use store::{ClientOverview, Store};
+pub use store::{ClientOverview, CountReport, Store};
 pub use summary::{ClientFilter, ClientSummary};

@@ -233,6 +233,19 @@ pub struct ClientOverview {
     pub caseload: Vec<Record<outreach_domain::CaseloadAssignment>>,
 }
 
+/// A street count with its sightings and the figures for its return.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CountReport {
+    /// The count.
+    pub count: Record<outreach_domain::StreetCount>,
+    /// Current sightings, in the order seen.
+    pub sightings: Vec<Record<outreach_domain::Sighting>>,
+    /// People counted, each once, by gender, age band and nationality.
+    pub tally: outreach_domain::CountTally,
+    /// Pairs a worker should check.
+    pub possible_duplicates: Vec<outreach_domain::count::PossibleDuplicate>,
+}
+
 /// How many contacts a client overview shows.
 pub const RECENT_CONTACTS: usize = 20;
 
@@ -398,8 +411,9 @@ impl Store {
     }
 
     /// Creates many records in one transaction: all are saved, or none.
-    pub fn create_many<T: Body>(&mut self, bodies: Vec<T>) -> Result<Vec<Record<T>>> {
-        for body in &bodies {
+    pub fn create_many<T: Body>(&mut self, mut bodies: Vec<T>) -> Result<Vec<Record<T>>> {
+        for body in &mut bodies {
+            body.canonicalise(&self.areas);
             body.validate(&self.areas)?;
         }
         let now = Utc::now();
@@ -502,6 +516,7 @@ impl Store {
         }
         let old_amends = record.body.amends();
         change(&mut record.body);
+        record.body.canonicalise(&self.areas);
         record.body.validate(&self.areas)?;
         if record.body.amends() != old_amends {
             return Err(StoreError::BadAmendment { id, reason: "what a record amends cannot be changed".into() });
@@ -632,6 +647,39 @@ impl Store {
             .query_map([count_id.to_string()], raw_from_row)?
             .collect::<Result<_, _>>()?;
         raws.into_iter().map(decode).collect()
+    }
+
+    /// Records a sighting on an open count (amendments may follow a close).
+    pub fn record_sighting(&mut self, sighting: outreach_domain::Sighting) -> Result<Record<outreach_domain::Sighting>> {
+        use outreach_domain::{CountStatus, StreetCount};
+        let (count, _) = load_live::<StreetCount>(&self.conn, sighting.count_id)?;
+        if count.body.status == CountStatus::Closed && sighting.amends.is_none() {
+            return Err(outreach_domain::DomainError::invalid(
+                "count_id",
+                "this count is closed; new sightings cannot be added (amend an existing one to correct it)",
+            )
+            .into());
+        }
+        if let Some(other) = sighting.same_as {
+            let (linked, _) = load_live::<outreach_domain::Sighting>(&self.conn, other)?;
+            if linked.body.count_id != sighting.count_id {
+                return Err(outreach_domain::DomainError::invalid("same_as", "that sighting is on another count").into());
+            }
+        }
+        if let Some(client) = sighting.client_id {
+            load_live::<outreach_domain::Client>(&self.conn, client)?;
+        }
+        self.create(sighting)
+    }
+
+    /// The figures and possible duplicates of one count.
+    pub fn count_report(&self, count_id: Uuid) -> Result<CountReport> {
+        let (count, _) = load_live::<outreach_domain::StreetCount>(&self.conn, count_id)?;
+        let sightings = self.sightings_of_count(count_id)?;
+        let pairs: Vec<(Uuid, &outreach_domain::Sighting)> = sightings.iter().map(|r| (r.meta.id, &r.body)).collect();
+        let tally = outreach_domain::count::tally(&pairs);
+        let possible_duplicates = outreach_domain::count::possible_duplicates(&pairs);
+        Ok(CountReport { count, sightings, tally, possible_duplicates })
     }
 
     /// Every live record of kind `T`, oldest first (counts, plans...).
