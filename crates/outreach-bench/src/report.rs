@@ -106,7 +106,10 @@ pub struct Target {
 impl Target {
     /// A target of `text`, met when `met`.
     pub fn new(text: &str, met: bool) -> Self {
-        Self { text: text.to_string(), met }
+        Self {
+            text: text.to_string(),
+            met,
+        }
     }
 }
 
@@ -246,15 +249,29 @@ impl Report {
         let _ = writeln!(
             out,
             "| memory | {} |",
-            m.mem_gib.map_or("unknown".to_string(), |g| format!("{g:.1} GiB"))
+            m.mem_gib
+                .map_or("unknown".to_string(), |g| format!("{g:.1} GiB"))
         );
         let _ = writeln!(out, "| OS | {} |", m.os);
-        let _ = writeln!(out, "| rustc | {} |", m.rustc.as_deref().unwrap_or("not found"));
-        let _ = writeln!(out, "| data folder | {}{} |", d.dir, if d.reused { " (reused)" } else { "" });
+        let _ = writeln!(
+            out,
+            "| rustc | {} |",
+            m.rustc.as_deref().unwrap_or("not found")
+        );
+        let _ = writeln!(
+            out,
+            "| data folder | {}{} |",
+            d.dir,
+            if d.reused { " (reused)" } else { "" }
+        );
         let _ = writeln!(out, "| clients | {} |", d.clients);
         let _ = writeln!(out, "| contacts | {} |", d.contacts);
         let _ = writeln!(out, "| records (all kinds) | {} |", d.records);
-        let _ = writeln!(out, "| DB file size | {:.1} MB (WAL {:.1} MB) |", d.db_mb, d.wal_mb);
+        let _ = writeln!(
+            out,
+            "| DB file size | {:.1} MB (WAL {:.1} MB) |",
+            d.db_mb, d.wal_mb
+        );
         if let Some(p) = &self.population {
             let _ = writeln!(
                 out,
@@ -269,10 +286,16 @@ impl Report {
         }
         out.push_str("\n## Timings (ms)\n\n");
         timing_table(&mut out, &self.timings);
-        out.push_str("\n## Other figures\n\n| Figure | Value | Target | Met |\n|---|--:|---|---|\n");
+        out.push_str(
+            "\n## Other figures\n\n| Figure | Value | Target | Met |\n|---|--:|---|---|\n",
+        );
         for f in &self.figures {
             let (target, met) = met_text(&f.target);
-            let _ = writeln!(out, "| {} | {:.3} {} | {} | {} |", f.name, f.value, f.unit, target, met);
+            let _ = writeln!(
+                out,
+                "| {} | {:.3} {} | {} | {} |",
+                f.name, f.value, f.unit, target, met
+            );
         }
         if !self.diagnostics.is_empty() {
             out.push_str("\n## Breakdown (ms)\n\n");

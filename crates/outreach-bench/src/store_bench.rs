@@ -74,7 +74,7 @@ pub struct StoreArgs {
 }
 
 /// The four kinds of search query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Group {
     Exact,
     Misspelt,
@@ -83,7 +83,12 @@ enum Group {
 }
 
 impl Group {
-    const ALL: [Group; 4] = [Group::Exact, Group::Misspelt, Group::FirstPrefix, Group::Surname];
+    const ALL: [Group; 4] = [
+        Group::Exact,
+        Group::Misspelt,
+        Group::FirstPrefix,
+        Group::Surname,
+    ];
 
     fn label(self) -> &'static str {
         match self {
@@ -115,11 +120,20 @@ fn file_mb(path: &Path) -> f64 {
 }
 
 fn timing(name: &str, durations: &[Duration], target: Option<Target>) -> Timing {
-    Timing { name: name.to_string(), stats: Stats::of(durations), target }
+    Timing {
+        name: name.to_string(),
+        stats: Stats::of(durations),
+        target,
+    }
 }
 
 fn figure(name: &str, value: f64, unit: &str, target: Option<Target>) -> Figure {
-    Figure { name: name.to_string(), value, unit: unit.to_string(), target }
+    Figure {
+        name: name.to_string(),
+        value,
+        unit: unit.to_string(),
+        target,
+    }
 }
 
 /// Fills a new store in `dir`, reporting progress on stderr.
@@ -176,7 +190,10 @@ fn make_queries(
         while made < per_group {
             tries += 1;
             if tries > per_group * 1_000 {
-                bail!("could not make {per_group} '{}' queries from the clients", group.label());
+                bail!(
+                    "could not make {per_group} '{}' queries from the clients",
+                    group.label()
+                );
             }
             let Some((summary, first, surname)) = named.choose(rng) else {
                 bail!("the store holds no named clients");
@@ -188,8 +205,9 @@ fn make_queries(
                     if surname.chars().count() < 4 {
                         continue;
                     }
-                    let Some(wrong) =
-                        (0..10).map(|_| generator.misspell(surname)).find(|w| w != surname)
+                    let Some(wrong) = (0..10)
+                        .map(|_| generator.misspell(surname))
+                        .find(|w| w != surname)
                     else {
                         continue;
                     };
@@ -232,10 +250,16 @@ fn replica_index(store: &Store, summaries: &[ClientSummary]) -> Result<SearchInd
     let by_id: HashMap<Uuid, &ClientSummary> = summaries.iter().map(|s| (s.id, s)).collect();
     let mut index = SearchIndex::default();
     for client in store.all::<Client>()? {
-        let Some(summary) = by_id.get(&client.meta.id) else { continue };
+        let Some(summary) = by_id.get(&client.meta.id) else {
+            continue;
+        };
         let body = &client.body;
-        let mut names: Vec<String> =
-            body.name.iter().chain(body.aliases.iter()).map(|n| normalise(n.expose())).collect();
+        let mut names: Vec<String> = body
+            .name
+            .iter()
+            .chain(body.aliases.iter())
+            .map(|n| normalise(n.expose()))
+            .collect();
         if let Some(description) = &body.description {
             names.push(normalise(description.expose()));
         }
@@ -318,14 +342,22 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
     for _ in 0..OPENS {
         unwraps.push(timed(|| Ok(keyfile::read(&dir.join(KEY_FILE), PASSPHRASE)?))?.1);
     }
-    breakdown.push(timing("open: unwrap data key (Argon2id, `keyfile::read`)", &unwraps, None));
+    breakdown.push(timing(
+        "open: unwrap data key (Argon2id, `keyfile::read`)",
+        &unwraps,
+        None,
+    ));
 
     let mut store = Store::open(&dir, PASSPHRASE)?;
 
     // b. Building the search index.
     eprintln!("timing Store::warm_search");
     let (indexed, warm) = timed(|| Ok(store.warm_search()?))?;
-    timings.push(timing(&format!("build search index (`warm_search`, {indexed} clients)"), &[warm], None));
+    timings.push(timing(
+        &format!("build search index (`warm_search`, {indexed} clients)"),
+        &[warm],
+        None,
+    ));
 
     let counts: HashMap<RecordKind, usize> = store.counts()?.into_iter().collect();
     let dataset = Dataset {
@@ -387,10 +419,20 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         let n = hits.get(&Group::Exact).unwrap_or(&0) + hits.get(&Group::Misspelt).unwrap_or(&0);
         100.0 * n as f64 / (2 * QUERIES_PER_GROUP) as f64
     };
-    figures.push(figure("search hit rate, exact + misspelt: intended client (by id) in top 10", scored(&hits_id), "%", None));
+    figures.push(figure(
+        "search hit rate, exact + misspelt: intended client (by id) in top 10",
+        scored(&hits_id),
+        "%",
+        None,
+    ));
     for group in [Group::Exact, Group::Misspelt] {
         let rate = 100.0 * *hits_id.get(&group).unwrap_or(&0) as f64 / QUERIES_PER_GROUP as f64;
-        figures.push(figure(&format!("  of which {}", group.label()), rate, "%", None));
+        figures.push(figure(
+            &format!("  of which {}", group.label()),
+            rate,
+            "%",
+            None,
+        ));
     }
     figures.push(figure(
         "search hit rate, exact + misspelt: a client of the same name in top 10",
@@ -398,7 +440,12 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         "%",
         None,
     ));
-    figures.push(figure("search: mean results per query (limit 20)", results as f64 / queries.len() as f64, "", None));
+    figures.push(figure(
+        "search: mean results per query (limit 20)",
+        results as f64 / queries.len() as f64,
+        "",
+        None,
+    ));
 
     eprintln!("timing the in-memory part of search");
     let replica = replica_index(&store, &summaries)?;
@@ -409,7 +456,11 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
     for q in &queries {
         pure.push(timed(|| Ok(replica.search(&q.text, &any, today, 20)))?.1);
     }
-    breakdown.push(timing("search: in-memory index only (`SearchIndex::search`, no audit write)", &pure, None));
+    breakdown.push(timing(
+        "search: in-memory index only (`SearchIndex::search`, no audit write)",
+        &pure,
+        None,
+    ));
     let mut audits = Vec::with_capacity(LISTS);
     for _ in 0..WARM_UP {
         store.audit_import("outreach-bench warm-up")?;
@@ -425,10 +476,20 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
 
     // d. Filtered lists.
     let filters = [
-        ("list: overdue review (limit 50)", ClientFilter { overdue_review: true, ..Default::default() }),
+        (
+            "list: overdue review (limit 50)",
+            ClientFilter {
+                overdue_review: true,
+                ..Default::default()
+            },
+        ),
         (
             "list: Liverpool, risk high (limit 50)",
-            ClientFilter { area: Some("Liverpool".into()), min_risk: Some(RiskLevel::High), ..Default::default() },
+            ClientFilter {
+                area: Some("Liverpool".into()),
+                min_risk: Some(RiskLevel::High),
+                ..Default::default()
+            },
         ),
     ];
     for (name, filter) in &filters {
@@ -446,7 +507,11 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         for _ in 0..LISTS {
             pure.push(timed(|| Ok(replica.list(filter, today, 0, 50)))?.1);
         }
-        breakdown.push(timing(&format!("{name}: in-memory only (`SearchIndex::list`)"), &pure, None));
+        breakdown.push(timing(
+            &format!("{name}: in-memory only (`SearchIndex::list`)"),
+            &pure,
+            None,
+        ));
     }
 
     // e. Client overview.
@@ -469,25 +534,42 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         &overviews,
         Some(Target::new("p95 < 5 ms", overview_stats.p95 < 5.0)),
     ));
-    figures.push(figure("overview: mean recent contacts shown", shown as f64 / OVERVIEWS as f64, "", None));
+    figures.push(figure(
+        "overview: mean recent contacts shown",
+        shown as f64 / OVERVIEWS as f64,
+        "",
+        None,
+    ));
     let mut recent = Vec::with_capacity(OVERVIEWS);
     for &id in &sample {
         recent.push(timed(|| Ok(store.list_for_client::<Contact>(id, Some(20))?))?.1);
     }
-    breakdown.push(timing("overview part: last 20 contacts (`list_for_client::<Contact>`)", &recent, None));
+    breakdown.push(timing(
+        "overview part: last 20 contacts (`list_for_client::<Contact>`)",
+        &recent,
+        None,
+    ));
 
     // f(i). 10,000 contacts in one transaction.
     eprintln!("timing Store::create_many of {BATCH_CONTACTS} contacts x{BATCH_RUNS}");
     let per_client = 10;
     let warm_clients = pick_ids(&ids, 100, &mut rng);
-    store.create_many(contacts_for(&warm_clients, per_client, &mut generator, &mut rng))?;
+    store.create_many(contacts_for(
+        &warm_clients,
+        per_client,
+        &mut generator,
+        &mut rng,
+    ))?;
     let mut batches = Vec::with_capacity(BATCH_RUNS);
     for _ in 0..BATCH_RUNS {
         let clients = pick_ids(&ids, BATCH_CONTACTS / per_client, &mut rng);
         let contacts = contacts_for(&clients, per_client, &mut generator, &mut rng);
         let (created, d) = timed(|| Ok(store.create_many(contacts)?))?;
         if created.len() != BATCH_CONTACTS {
-            bail!("create_many made {} contacts, not {BATCH_CONTACTS}", created.len());
+            bail!(
+                "create_many made {} contacts, not {BATCH_CONTACTS}",
+                created.len()
+            );
         }
         batches.push(d);
     }
@@ -515,7 +597,11 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         singles.push(timed(|| Ok(store.create(contact)?))?.1);
     }
     let single_stats = Stats::of(&singles);
-    timings.push(timing("create 1 contact (`Store::create`, own transaction, synchronous=FULL)", &singles, None));
+    timings.push(timing(
+        "create 1 contact (`Store::create`, own transaction, synchronous=FULL)",
+        &singles,
+        None,
+    ));
     figures.push(figure(
         "implied time for 10,000 single creates (sum of 1,000 x 10)",
         single_stats.total * 10.0 / 1_000.0,
@@ -534,5 +620,13 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
     ));
 
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    Ok(Report { command, machine, dataset, population, timings, figures, diagnostics: breakdown })
+    Ok(Report {
+        command,
+        machine,
+        dataset,
+        population,
+        timings,
+        figures,
+        diagnostics: breakdown,
+    })
 }

@@ -863,6 +863,11 @@ impl Store {
         Ok(out)
     }
 
+    /// SQLite's own consistency check of the whole file; "ok" when sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
     /// Changes waiting to be sent to the server.
     pub fn outbox_len(&self) -> Result<usize> {
         Ok(self.conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))? as usize)
