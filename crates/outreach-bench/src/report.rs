@@ -18,6 +18,17 @@ pub struct Machine {
     pub rustc: Option<String>,
     /// Operating system and architecture.
     pub os: String,
+    /// `/proc/loadavg` when the measurements started (other work on the
+    /// machine skews the figures).
+    pub load_start: Option<String>,
+    /// `/proc/loadavg` when they ended.
+    pub load_end: Option<String>,
+}
+
+/// The 1, 5 and 15 minute load averages, from `/proc/loadavg`.
+pub fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    Some(text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
 }
 
 impl Machine {
@@ -48,6 +59,8 @@ impl Machine {
             mem_gib,
             rustc,
             os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+            load_start: load_average(),
+            load_end: None,
         }
     }
 }
@@ -106,10 +119,7 @@ pub struct Target {
 impl Target {
     /// A target of `text`, met when `met`.
     pub fn new(text: &str, met: bool) -> Self {
-        Self {
-            text: text.to_string(),
-            met,
-        }
+        Self { text: text.to_string(), met }
     }
 }
 
@@ -196,11 +206,7 @@ fn json_str(s: &str) -> String {
 }
 
 fn json_num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.4}")
-    } else {
-        "null".to_string()
-    }
+    if x.is_finite() { format!("{x:.4}") } else { "null".to_string() }
 }
 
 fn json_opt_str(s: &Option<String>) -> String {
@@ -246,32 +252,20 @@ impl Report {
         let _ = writeln!(out, "| command | `{}` |", self.command);
         let _ = writeln!(out, "| nproc | {} |", m.nproc);
         let _ = writeln!(out, "| CPU | {} |", m.cpu.as_deref().unwrap_or("unknown"));
-        let _ = writeln!(
-            out,
-            "| memory | {} |",
-            m.mem_gib
-                .map_or("unknown".to_string(), |g| format!("{g:.1} GiB"))
-        );
+        let _ = writeln!(out, "| memory | {} |", m.mem_gib.map_or("unknown".to_string(), |g| format!("{g:.1} GiB")));
         let _ = writeln!(out, "| OS | {} |", m.os);
+        let _ = writeln!(out, "| rustc | {} |", m.rustc.as_deref().unwrap_or("not found"));
         let _ = writeln!(
             out,
-            "| rustc | {} |",
-            m.rustc.as_deref().unwrap_or("not found")
+            "| load average (1/5/15 min) at start / end of measuring | {} / {} |",
+            m.load_start.as_deref().unwrap_or("?"),
+            m.load_end.as_deref().unwrap_or("?")
         );
-        let _ = writeln!(
-            out,
-            "| data folder | {}{} |",
-            d.dir,
-            if d.reused { " (reused)" } else { "" }
-        );
+        let _ = writeln!(out, "| data folder | {}{} |", d.dir, if d.reused { " (reused)" } else { "" });
         let _ = writeln!(out, "| clients | {} |", d.clients);
         let _ = writeln!(out, "| contacts | {} |", d.contacts);
         let _ = writeln!(out, "| records (all kinds) | {} |", d.records);
-        let _ = writeln!(
-            out,
-            "| DB file size | {:.1} MB (WAL {:.1} MB) |",
-            d.db_mb, d.wal_mb
-        );
+        let _ = writeln!(out, "| DB file size | {:.1} MB (WAL {:.1} MB) |", d.db_mb, d.wal_mb);
         if let Some(p) = &self.population {
             let _ = writeln!(
                 out,
@@ -286,16 +280,10 @@ impl Report {
         }
         out.push_str("\n## Timings (ms)\n\n");
         timing_table(&mut out, &self.timings);
-        out.push_str(
-            "\n## Other figures\n\n| Figure | Value | Target | Met |\n|---|--:|---|---|\n",
-        );
+        out.push_str("\n## Other figures\n\n| Figure | Value | Target | Met |\n|---|--:|---|---|\n");
         for f in &self.figures {
             let (target, met) = met_text(&f.target);
-            let _ = writeln!(
-                out,
-                "| {} | {:.3} {} | {} | {} |",
-                f.name, f.value, f.unit, target, met
-            );
+            let _ = writeln!(out, "| {} | {:.3} {} | {} | {} |", f.name, f.value, f.unit, target, met);
         }
         if !self.diagnostics.is_empty() {
             out.push_str("\n## Breakdown (ms)\n\n");
@@ -309,12 +297,14 @@ impl Report {
         let m = &self.machine;
         let d = &self.dataset;
         let machine = format!(
-            "{{\"nproc\":{},\"cpu\":{},\"mem_gib\":{},\"os\":{},\"rustc\":{}}}",
+            "{{\"nproc\":{},\"cpu\":{},\"mem_gib\":{},\"os\":{},\"rustc\":{},\"load_start\":{},\"load_end\":{}}}",
             m.nproc,
             json_opt_str(&m.cpu),
             m.mem_gib.map_or("null".to_string(), json_num),
             json_str(&m.os),
-            json_opt_str(&m.rustc)
+            json_opt_str(&m.rustc),
+            json_opt_str(&m.load_start),
+            json_opt_str(&m.load_end)
         );
         let dataset = format!(
             "{{\"dir\":{},\"reused\":{},\"clients\":{},\"contacts\":{},\"records\":{},\"db_mb\":{},\"wal_mb\":{}}}",

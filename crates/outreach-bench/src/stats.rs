@@ -47,11 +47,7 @@ impl Stats {
             p95: percentile(&values, 95.0),
             p99: percentile(&values, 99.0),
             max: values.last().copied().unwrap_or(0.0),
-            mean: if values.is_empty() {
-                0.0
-            } else {
-                total / values.len() as f64
-            },
+            mean: if values.is_empty() { 0.0 } else { total / values.len() as f64 },
             total,
         }
     }

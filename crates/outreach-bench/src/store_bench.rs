@@ -46,9 +46,8 @@ const WARM_UP: usize = 20;
 /// the search knows (`outreach_store::search`), so a 4-letter prefix of them
 /// would be matched as a nickname rather than as a prefix.
 const NICKNAME_PREFIXES: &[&str] = &[
-    "alex", "andy", "bert", "beth", "bill", "cath", "dave", "davy", "dick", "drew", "jack", "joey",
-    "john", "kate", "kath", "lexi", "liam", "matt", "mick", "mike", "nick", "pete", "rich", "rick",
-    "tina", "tony", "tori", "will",
+    "alex", "andy", "bert", "beth", "bill", "cath", "dave", "davy", "dick", "drew", "jack", "joey", "john", "kate",
+    "kath", "lexi", "liam", "matt", "mick", "mike", "nick", "pete", "rich", "rick", "tina", "tony", "tori", "will",
 ];
 
 /// Options of `outreach-bench store`.
@@ -83,12 +82,7 @@ enum Group {
 }
 
 impl Group {
-    const ALL: [Group; 4] = [
-        Group::Exact,
-        Group::Misspelt,
-        Group::FirstPrefix,
-        Group::Surname,
-    ];
+    const ALL: [Group; 4] = [Group::Exact, Group::Misspelt, Group::FirstPrefix, Group::Surname];
 
     fn label(self) -> &'static str {
         match self {
@@ -120,20 +114,11 @@ fn file_mb(path: &Path) -> f64 {
 }
 
 fn timing(name: &str, durations: &[Duration], target: Option<Target>) -> Timing {
-    Timing {
-        name: name.to_string(),
-        stats: Stats::of(durations),
-        target,
-    }
+    Timing { name: name.to_string(), stats: Stats::of(durations), target }
 }
 
 fn figure(name: &str, value: f64, unit: &str, target: Option<Target>) -> Figure {
-    Figure {
-        name: name.to_string(),
-        value,
-        unit: unit.to_string(),
-        target,
-    }
+    Figure { name: name.to_string(), value, unit: unit.to_string(), target }
 }
 
 /// Fills a new store in `dir`, reporting progress on stderr.
@@ -141,25 +126,12 @@ fn populate(dir: &Path, args: &StoreArgs, today: NaiveDate) -> Result<Population
     let mut store = Store::init(dir, PASSPHRASE, USER).context("creating the store")?;
     let mut generator = Generator::new(args.seed, today);
     let total = args.clients;
-    eprintln!(
-        "populating {} with {total} clients x {} contacts",
-        dir.display(),
-        args.contacts_per_client
-    );
+    eprintln!("populating {} with {total} clients x {} contacts", dir.display(), args.contacts_per_client);
     let start = Instant::now();
-    let done = outreach_synth::populate(
-        &mut store,
-        &mut generator,
-        total,
-        args.contacts_per_client,
-        |done| {
-            let secs = start.elapsed().as_secs_f64();
-            eprintln!(
-                "  {done:>7}/{total} clients, {secs:7.1} s, {:.0} clients/s",
-                done as f64 / secs.max(f64::EPSILON)
-            );
-        },
-    )
+    let done = outreach_synth::populate(&mut store, &mut generator, total, args.contacts_per_client, |done| {
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!("  {done:>7}/{total} clients, {secs:7.1} s, {:.0} clients/s", done as f64 / secs.max(f64::EPSILON));
+    })
     .context("populating the store")?;
     let population = Population {
         clients: done.clients,
@@ -168,11 +140,7 @@ fn populate(dir: &Path, args: &StoreArgs, today: NaiveDate) -> Result<Population
         assignments: done.assignments,
         seconds: start.elapsed().as_secs_f64(),
     };
-    eprintln!(
-        "populated in {:.1} s ({:.0} records/s)",
-        population.seconds,
-        population.records_per_second()
-    );
+    eprintln!("populated in {:.1} s ({:.0} records/s)", population.seconds, population.records_per_second());
     Ok(population)
 }
 
@@ -190,10 +158,7 @@ fn make_queries(
         while made < per_group {
             tries += 1;
             if tries > per_group * 1_000 {
-                bail!(
-                    "could not make {per_group} '{}' queries from the clients",
-                    group.label()
-                );
+                bail!("could not make {per_group} '{}' queries from the clients", group.label());
             }
             let Some((summary, first, surname)) = named.choose(rng) else {
                 bail!("the store holds no named clients");
@@ -205,30 +170,20 @@ fn make_queries(
                     if surname.chars().count() < 4 {
                         continue;
                     }
-                    let Some(wrong) = (0..10)
-                        .map(|_| generator.misspell(surname))
-                        .find(|w| w != surname)
-                    else {
+                    let Some(wrong) = (0..10).map(|_| generator.misspell(surname)).find(|w| w != surname) else {
                         continue;
                     };
                     format!("{first} {wrong}")
                 }
                 Group::FirstPrefix => {
                     let prefix: String = first.chars().take(4).collect();
-                    if prefix.chars().count() < 4
-                        || NICKNAME_PREFIXES.contains(&prefix.to_lowercase().as_str())
-                    {
+                    if prefix.chars().count() < 4 || NICKNAME_PREFIXES.contains(&prefix.to_lowercase().as_str()) {
                         continue;
                     }
                     prefix
                 }
             };
-            queries.push(Query {
-                group,
-                text,
-                intended: summary.id,
-                name: summary.display_name.expose().clone(),
-            });
+            queries.push(Query { group, text, intended: summary.id, name: summary.display_name.expose().clone() });
             made += 1;
         }
     }
@@ -254,12 +209,8 @@ fn replica_index(store: &Store, summaries: &[ClientSummary]) -> Result<SearchInd
             continue;
         };
         let body = &client.body;
-        let mut names: Vec<String> = body
-            .name
-            .iter()
-            .chain(body.aliases.iter())
-            .map(|n| normalise(n.expose()))
-            .collect();
+        let mut names: Vec<String> =
+            body.name.iter().chain(body.aliases.iter()).map(|n| normalise(n.expose())).collect();
         if let Some(description) = &body.description {
             names.push(normalise(description.expose()));
         }
@@ -269,12 +220,7 @@ fn replica_index(store: &Store, summaries: &[ClientSummary]) -> Result<SearchInd
     Ok(index)
 }
 
-fn contacts_for(
-    clients: &[Uuid],
-    per_client: usize,
-    generator: &mut Generator,
-    rng: &mut StdRng,
-) -> Vec<Contact> {
+fn contacts_for(clients: &[Uuid], per_client: usize, generator: &mut Generator, rng: &mut StdRng) -> Vec<Contact> {
     let workers = outreach_synth::workers();
     let mut out = Vec::with_capacity(clients.len() * per_client);
     for &client in clients {
@@ -293,15 +239,12 @@ fn pick_ids(ids: &[Uuid], n: usize, rng: &mut StdRng) -> Vec<Uuid> {
 /// Runs the store benchmark.
 pub fn run(args: &StoreArgs) -> Result<Report> {
     let today = outreach_synth::today();
-    let machine = Machine::detect();
     let _temp;
     let dir = match &args.data_dir {
         Some(dir) => dir.clone(),
         None => {
-            let temp = tempfile::Builder::new()
-                .prefix("outreach-bench-")
-                .tempdir()
-                .context("creating a temporary folder")?;
+            let temp =
+                tempfile::Builder::new().prefix("outreach-bench-").tempdir().context("creating a temporary folder")?;
             let path = temp.path().to_path_buf();
             _temp = temp;
             path
@@ -315,6 +258,7 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         Some(populate(&dir, args, today)?)
     };
 
+    let mut machine = Machine::detect();
     let mut rng = StdRng::seed_from_u64(args.seed ^ 0x5eed_be4c);
     let mut generator = Generator::new(args.seed.wrapping_add(1_000_003), today);
     let mut timings = Vec::new();
@@ -333,31 +277,19 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         drop(store);
     }
     let open_stats = Stats::of(&opens);
-    timings.push(timing(
-        "open store (`Store::open`)",
-        &opens,
-        Some(Target::new("< 150 ms", open_stats.p95 < 150.0)),
-    ));
+    timings.push(timing("open store (`Store::open`)", &opens, Some(Target::new("< 150 ms", open_stats.p95 < 150.0))));
     let mut unwraps = Vec::with_capacity(OPENS);
     for _ in 0..OPENS {
         unwraps.push(timed(|| Ok(keyfile::read(&dir.join(KEY_FILE), PASSPHRASE)?))?.1);
     }
-    breakdown.push(timing(
-        "open: unwrap data key (Argon2id, `keyfile::read`)",
-        &unwraps,
-        None,
-    ));
+    breakdown.push(timing("open: unwrap data key (Argon2id, `keyfile::read`)", &unwraps, None));
 
     let mut store = Store::open(&dir, PASSPHRASE)?;
 
     // b. Building the search index.
     eprintln!("timing Store::warm_search");
     let (indexed, warm) = timed(|| Ok(store.warm_search()?))?;
-    timings.push(timing(
-        &format!("build search index (`warm_search`, {indexed} clients)"),
-        &[warm],
-        None,
-    ));
+    timings.push(timing(&format!("build search index (`warm_search`, {indexed} clients)"), &[warm], None));
 
     let counts: HashMap<RecordKind, usize> = store.counts()?.into_iter().collect();
     let dataset = Dataset {
@@ -427,12 +359,7 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
     ));
     for group in [Group::Exact, Group::Misspelt] {
         let rate = 100.0 * *hits_id.get(&group).unwrap_or(&0) as f64 / QUERIES_PER_GROUP as f64;
-        figures.push(figure(
-            &format!("  of which {}", group.label()),
-            rate,
-            "%",
-            None,
-        ));
+        figures.push(figure(&format!("  of which {}", group.label()), rate, "%", None));
     }
     figures.push(figure(
         "search hit rate, exact + misspelt: a client of the same name in top 10",
@@ -440,12 +367,7 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         "%",
         None,
     ));
-    figures.push(figure(
-        "search: mean results per query (limit 20)",
-        results as f64 / queries.len() as f64,
-        "",
-        None,
-    ));
+    figures.push(figure("search: mean results per query (limit 20)", results as f64 / queries.len() as f64, "", None));
 
     eprintln!("timing the in-memory part of search");
     let replica = replica_index(&store, &summaries)?;
@@ -456,11 +378,7 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
     for q in &queries {
         pure.push(timed(|| Ok(replica.search(&q.text, &any, today, 20)))?.1);
     }
-    breakdown.push(timing(
-        "search: in-memory index only (`SearchIndex::search`, no audit write)",
-        &pure,
-        None,
-    ));
+    breakdown.push(timing("search: in-memory index only (`SearchIndex::search`, no audit write)", &pure, None));
     let mut audits = Vec::with_capacity(LISTS);
     for _ in 0..WARM_UP {
         store.audit_import("outreach-bench warm-up")?;
@@ -476,20 +394,10 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
 
     // d. Filtered lists.
     let filters = [
-        (
-            "list: overdue review (limit 50)",
-            ClientFilter {
-                overdue_review: true,
-                ..Default::default()
-            },
-        ),
+        ("list: overdue review (limit 50)", ClientFilter { overdue_review: true, ..Default::default() }),
         (
             "list: Liverpool, risk high (limit 50)",
-            ClientFilter {
-                area: Some("Liverpool".into()),
-                min_risk: Some(RiskLevel::High),
-                ..Default::default()
-            },
+            ClientFilter { area: Some("Liverpool".into()), min_risk: Some(RiskLevel::High), ..Default::default() },
         ),
     ];
     for (name, filter) in &filters {
@@ -507,11 +415,7 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         for _ in 0..LISTS {
             pure.push(timed(|| Ok(replica.list(filter, today, 0, 50)))?.1);
         }
-        breakdown.push(timing(
-            &format!("{name}: in-memory only (`SearchIndex::list`)"),
-            &pure,
-            None,
-        ));
+        breakdown.push(timing(&format!("{name}: in-memory only (`SearchIndex::list`)"), &pure, None));
     }
 
     // e. Client overview.
@@ -534,42 +438,28 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         &overviews,
         Some(Target::new("p95 < 5 ms", overview_stats.p95 < 5.0)),
     ));
-    figures.push(figure(
-        "overview: mean recent contacts shown",
-        shown as f64 / OVERVIEWS as f64,
-        "",
-        None,
-    ));
+    figures.push(figure("overview: mean recent contacts shown", shown as f64 / OVERVIEWS as f64, "", None));
     let mut recent = Vec::with_capacity(OVERVIEWS);
     for &id in &sample {
         recent.push(timed(|| Ok(store.list_for_client::<Contact>(id, Some(20))?))?.1);
     }
-    breakdown.push(timing(
-        "overview part: last 20 contacts (`list_for_client::<Contact>`)",
-        &recent,
-        None,
-    ));
+    breakdown.push(timing("overview part: last 20 contacts (`list_for_client::<Contact>`)", &recent, None));
+
+    // Writes go to other clients on each re-run of a reused store.
+    let mut rng = StdRng::seed_from_u64(args.seed ^ dataset.contacts as u64);
 
     // f(i). 10,000 contacts in one transaction.
     eprintln!("timing Store::create_many of {BATCH_CONTACTS} contacts x{BATCH_RUNS}");
     let per_client = 10;
     let warm_clients = pick_ids(&ids, 100, &mut rng);
-    store.create_many(contacts_for(
-        &warm_clients,
-        per_client,
-        &mut generator,
-        &mut rng,
-    ))?;
+    store.create_many(contacts_for(&warm_clients, per_client, &mut generator, &mut rng))?;
     let mut batches = Vec::with_capacity(BATCH_RUNS);
     for _ in 0..BATCH_RUNS {
         let clients = pick_ids(&ids, BATCH_CONTACTS / per_client, &mut rng);
         let contacts = contacts_for(&clients, per_client, &mut generator, &mut rng);
         let (created, d) = timed(|| Ok(store.create_many(contacts)?))?;
         if created.len() != BATCH_CONTACTS {
-            bail!(
-                "create_many made {} contacts, not {BATCH_CONTACTS}",
-                created.len()
-            );
+            bail!("create_many made {} contacts, not {BATCH_CONTACTS}", created.len());
         }
         batches.push(d);
     }
@@ -597,11 +487,7 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         singles.push(timed(|| Ok(store.create(contact)?))?.1);
     }
     let single_stats = Stats::of(&singles);
-    timings.push(timing(
-        "create 1 contact (`Store::create`, own transaction, synchronous=FULL)",
-        &singles,
-        None,
-    ));
+    timings.push(timing("create 1 contact (`Store::create`, own transaction, synchronous=FULL)", &singles, None));
     figures.push(figure(
         "implied time for 10,000 single creates (sum of 1,000 x 10)",
         single_stats.total * 10.0 / 1_000.0,
@@ -619,14 +505,7 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         None,
     ));
 
+    machine.load_end = crate::report::load_average();
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    Ok(Report {
-        command,
-        machine,
-        dataset,
-        population,
-        timings,
-        figures,
-        diagnostics: breakdown,
-    })
+    Ok(Report { command, machine, dataset, population, timings, figures, diagnostics: breakdown })
 }

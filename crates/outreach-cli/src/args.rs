@@ -42,7 +42,8 @@ pub fn now() -> DateTime<FixedOffset> {
 
 /// Reads a risk level.
 pub fn risk_level(text: &str) -> Result<outreach_domain::RiskLevel, String> {
-    outreach_domain::RiskLevel::parse(text).ok_or_else(|| format!("'{text}' is not a risk level: use low, medium or high"))
+    outreach_domain::RiskLevel::parse(text)
+        .ok_or_else(|| format!("'{text}' is not a risk level: use low, medium or high"))
 }
 
 #[cfg(test)]

@@ -69,6 +69,7 @@ fn rating(level: RiskLevel, notes: Option<String>) -> RiskRating {
 
 /// `outreach risk ...`
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per run; boxing would only add noise")]
 pub enum RiskCommand {
     /// Record a dynamic risk assessment (completed unless --draft)
     Add {
@@ -101,9 +102,8 @@ pub fn risk(store: &mut Store, command: RiskCommand, today: NaiveDate) -> Result
             let client_id = store.resolve_id(RecordKind::Client, &client)?;
             let amends = amends.map(|a| store.resolve_id(RecordKind::RiskAssessment, &a)).transpose()?;
             let assessed_at = form.at.unwrap_or_else(args::now);
-            let review_due = form
-                .review
-                .unwrap_or_else(|| assessed_at.date_naive() + Duration::days(form.review_in.unwrap_or(28)));
+            let review_due =
+                form.review.unwrap_or_else(|| assessed_at.date_naive() + Duration::days(form.review_in.unwrap_or(28)));
             let record = store.create(RiskAssessment {
                 client_id,
                 assessed_at,
@@ -167,6 +167,7 @@ pub fn risk(store: &mut Store, command: RiskCommand, today: NaiveDate) -> Result
 
 /// `outreach plan ...`
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per run; boxing would only add noise")]
 pub enum PlanCommand {
     /// Start a personal action plan
     Create {
@@ -251,8 +252,12 @@ pub fn plan(store: &mut Store, command: PlanCommand, today: NaiveDate) -> Result
     match command {
         PlanCommand::Create { client, agencies, summary } => {
             let client_id = store.resolve_id(RecordKind::Client, &client)?;
-            let record =
-                store.create(ActionPlan { client_id, started_on: today, agencies, summary: summary.map(Into::into) })?;
+            let record = store.create(ActionPlan {
+                client_id,
+                started_on: today,
+                agencies,
+                summary: summary.map(Into::into),
+            })?;
             Ok(Output::new(&record, format!("Plan {} started", record.meta.id)))
         }
         PlanCommand::Goal { plan, text, term, target, owner, area } => {
@@ -306,21 +311,38 @@ pub fn plan(store: &mut Store, command: PlanCommand, today: NaiveDate) -> Result
             let overview = store.client_overview(client_id, today)?;
             let mut text = String::new();
             for p in &overview.plans {
-                let _ = writeln!(text, "Plan {} from {} with {}", p.meta.id, p.body.started_on, p.body.agencies.join(", "));
+                let _ =
+                    writeln!(text, "Plan {} from {} with {}", p.meta.id, p.body.started_on, p.body.agencies.join(", "));
             }
             for g in &overview.goals {
-                let _ = writeln!(text, "  Goal {} [{:?}/{:?}] {}", g.meta.id, g.body.term, g.body.status, g.body.text.expose());
+                let _ = writeln!(
+                    text,
+                    "  Goal {} [{:?}/{:?}] {}",
+                    g.meta.id,
+                    g.body.term,
+                    g.body.status,
+                    g.body.text.expose()
+                );
             }
             let scores: Vec<&OutcomeScore> = overview.scores.iter().map(|s| &s.body).collect();
             for area in OutcomeArea::DEFAULTS {
-                let series: Vec<String> =
-                    scores.iter().filter(|s| s.area == area.key).map(|s| format!("{} {}", s.recorded_on, s.score)).collect();
+                let series: Vec<String> = scores
+                    .iter()
+                    .filter(|s| s.area == area.key)
+                    .map(|s| format!("{} {}", s.recorded_on, s.score))
+                    .collect();
                 if let Some(change) = movement(&scores, area.key) {
                     let _ = writeln!(text, "  {}: {} (movement {change:+})", area.label, series.join(", "));
                 }
             }
             for c in &overview.conferences {
-                let _ = writeln!(text, "  Conference {} with {}: {}", c.body.held_on, c.body.attendees.join(", "), c.body.notes.expose());
+                let _ = writeln!(
+                    text,
+                    "  Conference {} with {}: {}",
+                    c.body.held_on,
+                    c.body.attendees.join(", "),
+                    c.body.notes.expose()
+                );
             }
             if text.is_empty() {
                 text = "No plan yet: start one with `outreach plan create CLIENT`.".into();
@@ -331,8 +353,19 @@ pub fn plan(store: &mut Store, command: PlanCommand, today: NaiveDate) -> Result
             Ok(Output::new(value, text.trim_end().to_string()))
         }
         PlanCommand::Areas => {
-            let text = OutcomeArea::DEFAULTS.iter().map(|a| format!("{:<16} {}", a.key, a.label)).collect::<Vec<_>>().join("\n")
-                + &format!("\nStages: 1-2 {}, 3-4 {}, 5-6 {}, 7-8 {}, 9-10 {}", OutcomeArea::STAGES[0], OutcomeArea::STAGES[1], OutcomeArea::STAGES[2], OutcomeArea::STAGES[3], OutcomeArea::STAGES[4]);
+            let text = OutcomeArea::DEFAULTS
+                .iter()
+                .map(|a| format!("{:<16} {}", a.key, a.label))
+                .collect::<Vec<_>>()
+                .join("\n")
+                + &format!(
+                    "\nStages: 1-2 {}, 3-4 {}, 5-6 {}, 7-8 {}, 9-10 {}",
+                    OutcomeArea::STAGES[0],
+                    OutcomeArea::STAGES[1],
+                    OutcomeArea::STAGES[2],
+                    OutcomeArea::STAGES[3],
+                    OutcomeArea::STAGES[4]
+                );
             Ok(Output::new(serde_json::json!({ "areas": OutcomeArea::DEFAULTS, "stages": OutcomeArea::STAGES }), text))
         }
     }
@@ -340,6 +373,7 @@ pub fn plan(store: &mut Store, command: PlanCommand, today: NaiveDate) -> Result
 
 /// `outreach contact ...`
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per run; boxing would only add noise")]
 pub enum ContactCommand {
     /// Record a contact (signed off when saved; correct it with --amends)
     Add {
@@ -385,13 +419,25 @@ pub enum ContactCommand {
 
 pub fn contact(store: &mut Store, command: ContactCommand) -> Result<Output> {
     match command {
-        ContactCommand::Add { client, contact_type, purpose, notes, at, location, outcome, living, bedded_down, amends } => {
+        ContactCommand::Add {
+            client,
+            contact_type,
+            purpose,
+            notes,
+            at,
+            location,
+            outcome,
+            living,
+            bedded_down,
+            amends,
+        } => {
             let client_id = store.resolve_id(RecordKind::Client, &client)?;
             let amends = amends.map(|a| store.resolve_id(RecordKind::Contact, &a)).transpose()?;
             if notes.trim().is_empty() {
                 bail!("--notes cannot be empty: say what happened");
             }
-            let living = living.unwrap_or(if bedded_down { LivingSituation::RoughSleeping } else { LivingSituation::NotKnown });
+            let living =
+                living.unwrap_or(if bedded_down { LivingSituation::RoughSleeping } else { LivingSituation::NotKnown });
             let record = store.create(Contact {
                 client_id,
                 at: at.unwrap_or_else(args::now),

@@ -177,6 +177,7 @@ impl FilterArgs {
 
 /// `outreach client ...`
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per run; boxing would only add noise")]
 pub enum ClientCommand {
     /// Add a client (a name, an alias or a description is enough to start)
     Add {
@@ -413,6 +414,7 @@ fn show_text(o: &outreach_store::ClientOverview) -> String {
 
 /// `outreach caseload ...`
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per run; boxing would only add noise")]
 pub enum CaseloadCommand {
     /// Put a client on a worker's caseload
     Assign {

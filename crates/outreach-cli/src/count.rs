@@ -12,6 +12,7 @@ use std::fmt::Write;
 
 /// `outreach count ...`
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per run; boxing would only add noise")]
 pub enum CountCommand {
     /// Start a count night for an area
     Start {
@@ -90,7 +91,8 @@ pub enum CountCommand {
 }
 
 fn local_time(date: NaiveDate, hhmm: &str) -> Result<DateTime<FixedOffset>> {
-    let time = NaiveTime::parse_from_str(hhmm, "%H:%M").map_err(|_| anyhow::anyhow!("'{hhmm}' is not a time: use HH:MM"))?;
+    let time =
+        NaiveTime::parse_from_str(hhmm, "%H:%M").map_err(|_| anyhow::anyhow!("'{hhmm}' is not a time: use HH:MM"))?;
     Local
         .from_local_datetime(&date.and_time(time))
         .earliest()
@@ -118,9 +120,26 @@ pub fn run(store: &mut Store, command: CountCommand) -> Result<Output> {
                 status: CountStatus::Open,
                 closed_at: None,
             })?;
-            Ok(Output::new(&record, format!("Count {} started for {} on the night of {night}", record.meta.id, record.body.area)))
+            Ok(Output::new(
+                &record,
+                format!("Count {} started for {} on the night of {night}", record.meta.id, record.body.area),
+            ))
         }
-        CountCommand::Sight { count, location, gender, age_band, nationality, lat, lon, known, client, same_as, not_rough_sleeping, notes, at } => {
+        CountCommand::Sight {
+            count,
+            location,
+            gender,
+            age_band,
+            nationality,
+            lat,
+            lon,
+            known,
+            client,
+            same_as,
+            not_rough_sleeping,
+            notes,
+            at,
+        } => {
             let count_id = store.resolve_id(RecordKind::StreetCount, &count)?;
             let client_id = client.map(|c| store.resolve_id(RecordKind::Client, &c)).transpose()?;
             let same_as = same_as.map(|s| store.resolve_id(RecordKind::Sighting, &s)).transpose()?;
@@ -141,8 +160,10 @@ pub fn run(store: &mut Store, command: CountCommand) -> Result<Output> {
                 amends: None,
             })?;
             let report = store.count_report(count_id)?;
-            let flagged = report.possible_duplicates.iter().filter(|d| d.a == record.meta.id || d.b == record.meta.id).count();
-            let mut text = format!("Sighting {} recorded. Running tally: {} people", record.meta.id, report.tally.total);
+            let flagged =
+                report.possible_duplicates.iter().filter(|d| d.a == record.meta.id || d.b == record.meta.id).count();
+            let mut text =
+                format!("Sighting {} recorded. Running tally: {} people", record.meta.id, report.tally.total);
             if flagged > 0 {
                 text.push_str(&format!(" ({flagged} possible duplicate(s) to check: `outreach count report`)"));
             }
@@ -170,7 +191,16 @@ pub fn run(store: &mut Store, command: CountCommand) -> Result<Output> {
             }
             let text = counts
                 .iter()
-                .map(|c| format!("{}  {}  night of {}  {:?}  team {}", c.meta.id, c.body.area, c.body.night_of, c.body.status, c.body.team.join(",")))
+                .map(|c| {
+                    format!(
+                        "{}  {}  night of {}  {:?}  team {}",
+                        c.meta.id,
+                        c.body.area,
+                        c.body.night_of,
+                        c.body.status,
+                        c.body.team.join(",")
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             Ok(Output::new(&counts, text))
@@ -183,12 +213,26 @@ fn report_text(r: &CountReport) -> String {
     let t = &r.tally;
     let mut out = String::new();
     let _ = writeln!(out, "{} - night of {} ({:?}, {:?})", c.area, c.night_of, c.approach, c.status);
-    let _ = writeln!(out, "Window {} to {}; team {}", c.window_start.format("%Y-%m-%d %H:%M"), c.window_end.format("%H:%M"), c.team.join(", "));
-    let _ = writeln!(out, "People seen sleeping rough: {} ({} sightings, {} duplicates removed)", t.total, t.sightings, t.duplicates_removed);
+    let _ = writeln!(
+        out,
+        "Window {} to {}; team {}",
+        c.window_start.format("%Y-%m-%d %H:%M"),
+        c.window_end.format("%H:%M"),
+        c.team.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "People seen sleeping rough: {} ({} sightings, {} duplicates removed)",
+        t.total, t.sightings, t.duplicates_removed
+    );
     let fmt = |m: Vec<(String, usize)>| m.into_iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
     let _ = writeln!(out, "By gender: {}", fmt(t.by_gender.iter().map(|(k, v)| (format!("{k:?}"), *v)).collect()));
     let _ = writeln!(out, "By age: {}", fmt(t.by_age_band.iter().map(|(k, v)| (format!("{k:?}"), *v)).collect()));
-    let _ = writeln!(out, "By nationality: {}", fmt(t.by_nationality.iter().map(|(k, v)| (format!("{k:?}"), *v)).collect()));
+    let _ = writeln!(
+        out,
+        "By nationality: {}",
+        fmt(t.by_nationality.iter().map(|(k, v)| (format!("{k:?}"), *v)).collect())
+    );
     for d in &r.possible_duplicates {
         let _ = writeln!(out, "Possible duplicate: {} and {} ({:?})", d.a, d.b, d.reason);
     }

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 /// `outreach import ...`
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per run; boxing would only add noise")]
 pub enum ImportCommand {
     /// Clients from a CSV file with a header row. Columns (any order, all
     /// optional but area): name, aliases, description, usual_site,
@@ -66,7 +67,8 @@ pub struct RowError {
 /// Reads every row into a client, collecting every problem.
 pub fn parse(reader: impl std::io::Read, store: &Store, today: NaiveDate) -> Result<(Vec<Client>, Vec<RowError>)> {
     let mut csv = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(reader);
-    let headers: Vec<String> = csv.headers().context("could not read the header row")?.iter().map(|h| h.to_lowercase()).collect();
+    let headers: Vec<String> =
+        csv.headers().context("could not read the header row")?.iter().map(|h| h.to_lowercase()).collect();
     let unknown: Vec<&String> = headers.iter().filter(|h| !COLUMNS.contains(&h.as_str())).collect();
     if !unknown.is_empty() {
         bail!(

@@ -34,6 +34,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per run; boxing would only add noise")]
 enum Command {
     /// Create a new encrypted store for a worker
     Init {
@@ -97,6 +98,7 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per run; boxing would only add noise")]
 enum StoreCommand {
     /// Schema version, device, user and record counts
     Info,
@@ -105,6 +107,7 @@ enum StoreCommand {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per run; boxing would only add noise")]
 enum ExportCommand {
     /// Everything about one client as JSON
     Client {
@@ -256,7 +259,8 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("could not create {} (it must not exist yet)", path.display()))?;
+    let mut file =
+        options.open(path).with_context(|| format!("could not create {} (it must not exist yet)", path.display()))?;
     file.write_all(bytes)?;
     file.sync_all()?;
     Ok(())

@@ -30,7 +30,7 @@ fn from_env_or_prompt(env: &str, question: &str) -> Result<Zeroizing<String>> {
 }
 
 fn prompt(question: &str) -> Result<Zeroizing<String>> {
-    rpassword::prompt_password(question)
-        .map(Zeroizing::new)
-        .with_context(|| "could not read a passphrase from the terminal; set OUTREACH_PASSPHRASE when running without one")
+    rpassword::prompt_password(question).map(Zeroizing::new).with_context(
+        || "could not read a passphrase from the terminal; set OUTREACH_PASSPHRASE when running without one",
+    )
 }

@@ -61,25 +61,71 @@ fn a_day_of_work_through_the_cli() {
     let client = json(
         d,
         &[
-            "client", "add", "--name", "Marek Nowakowski", "--alias", "Marek Nowak", "--dob", "12/03/1979",
-            "--area", "st helens", "--need", "substance-use", "--need", "offending", "--living", "rough_sleeping",
-            "--flag", "Do not visit alone",
+            "client",
+            "add",
+            "--name",
+            "Marek Nowakowski",
+            "--alias",
+            "Marek Nowak",
+            "--dob",
+            "12/03/1979",
+            "--area",
+            "st helens",
+            "--need",
+            "substance-use",
+            "--need",
+            "offending",
+            "--living",
+            "rough_sleeping",
+            "--flag",
+            "Do not visit alone",
         ],
     );
     let cid = id(&client);
     assert_eq!(client["body"]["area"], "St Helens", "area stored in its configured spelling");
     let risk = json(
         d,
-        &["risk", "add", &cid, "--to-self", "medium", "--to-others", "high", "--from-others", "low", "--safeguarding", "low", "--plan", "Visit in pairs"],
+        &[
+            "risk",
+            "add",
+            &cid,
+            "--to-self",
+            "medium",
+            "--to-others",
+            "high",
+            "--from-others",
+            "low",
+            "--safeguarding",
+            "low",
+            "--plan",
+            "Visit in pairs",
+        ],
     );
     assert_eq!(risk["body"]["status"], "completed");
     // a completed assessment cannot be completed (edited) again
     let out = outreach(d, &["risk", "complete", &id(&risk)]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("amendment"));
-    json(d, &["contact", "add", &cid, "--type", "outreach_shift", "--purpose", "street_encounter", "--notes", "Seen at the bus station", "--bedded-down"]);
+    json(
+        d,
+        &[
+            "contact",
+            "add",
+            &cid,
+            "--type",
+            "outreach_shift",
+            "--purpose",
+            "street_encounter",
+            "--notes",
+            "Seen at the bus station",
+            "--bedded-down",
+        ],
+    );
     let plan = json(d, &["plan", "create", &cid, "--agency", "Housing First", "--agency", "Probation"]);
-    json(d, &["plan", "goal", &id(&plan), "--text", "Register with a GP", "--term", "short", "--area", "physical_health"]);
+    json(
+        d,
+        &["plan", "goal", &id(&plan), "--text", "Register with a GP", "--term", "short", "--area", "physical_health"],
+    );
     json(d, &["plan", "score", &cid, "--area", "accommodation", "--score", "2", "--on", "2026-01-05"]);
     json(d, &["plan", "score", &cid, "--area", "accommodation", "--score", "5", "--on", "2026-03-05"]);
     json(d, &["caseload", "assign", &cid, "--worker", "ben.k"]);
@@ -120,9 +166,54 @@ fn a_street_count_with_a_duplicate_counts_each_person_once() {
     let d = dir.path();
     let client = id(&json(d, &["client", "add", "--description", "tall, red jacket", "--area", "Liverpool"]));
     let count = id(&json(d, &["count", "start", "--area", "Liverpool", "--night", "2026-11-12"]));
-    json(d, &["count", "sight", &count, "--location", "Lime St", "--gender", "male", "--age-band", "from26", "--client", &client]);
-    json(d, &["count", "sight", &count, "--location", "Bold St", "--gender", "male", "--age-band", "from26", "--client", &client]);
-    json(d, &["count", "sight", &count, "--location", "Church St", "--gender", "female", "--age-band", "from18_to25", "--nationality", "eu"]);
+    json(
+        d,
+        &[
+            "count",
+            "sight",
+            &count,
+            "--location",
+            "Lime St",
+            "--gender",
+            "male",
+            "--age-band",
+            "from26",
+            "--client",
+            &client,
+        ],
+    );
+    json(
+        d,
+        &[
+            "count",
+            "sight",
+            &count,
+            "--location",
+            "Bold St",
+            "--gender",
+            "male",
+            "--age-band",
+            "from26",
+            "--client",
+            &client,
+        ],
+    );
+    json(
+        d,
+        &[
+            "count",
+            "sight",
+            &count,
+            "--location",
+            "Church St",
+            "--gender",
+            "female",
+            "--age-band",
+            "from18_to25",
+            "--nationality",
+            "eu",
+        ],
+    );
     json(d, &["count", "sight", &count, "--location", "Church St", "--gender", "female", "--not-rough-sleeping"]);
     let report = json(d, &["count", "report", &count]);
     assert_eq!(report["tally"]["total"], 2);
@@ -187,7 +278,8 @@ fn a_csv_import_with_bad_rows_reports_every_row_and_imports_nothing() {
 #[test]
 fn demo_data_fills_a_new_store() {
     let dir = tempfile::tempdir().unwrap();
-    let out = json(dir.path(), &["demo", "--clients", "120", "--contacts-per-client", "2", "--init-user", "demo.worker"]);
+    let out =
+        json(dir.path(), &["demo", "--clients", "120", "--contacts-per-client", "2", "--init-user", "demo.worker"]);
     assert_eq!(out["clients"], 120);
     assert_eq!(out["contacts"], 240);
     let info = json(dir.path(), &["store", "info"]);

@@ -39,10 +39,7 @@ impl AreaList {
             .iter()
             .find(|a| a.eq_ignore_ascii_case(wanted))
             .cloned()
-            .ok_or_else(|| DomainError::UnknownArea {
-                area: wanted.to_string(),
-                known: self.0.join(", "),
-            })
+            .ok_or_else(|| DomainError::UnknownArea { area: wanted.to_string(), known: self.0.join(", ") })
     }
 }
 

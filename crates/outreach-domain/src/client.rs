@@ -89,7 +89,12 @@ impl LivingSituation {
     pub fn is_housing_difficulty(self) -> Option<bool> {
         use LivingSituation::*;
         match self {
-            RoughSleeping | NightShelter | Hostel | EmergencyAccommodation | SupportedAccommodation | SofaSurfing
+            RoughSleeping
+            | NightShelter
+            | Hostel
+            | EmergencyAccommodation
+            | SupportedAccommodation
+            | SofaSurfing
             | Squatting => Some(true),
             _ => None,
         }
@@ -331,10 +336,8 @@ mod tests {
 
     #[test]
     fn approximate_age_moves_with_time() {
-        let client = Client {
-            approximate_age: Some(ApproximateAge { years: 30, as_of: d(2020, 3, 1) }),
-            ..Default::default()
-        };
+        let client =
+            Client { approximate_age: Some(ApproximateAge { years: 30, as_of: d(2020, 3, 1) }), ..Default::default() };
         assert_eq!(client.age_on(d(2020, 3, 1)), Some(30));
         assert_eq!(client.age_on(d(2023, 3, 1)), Some(33));
     }

@@ -195,7 +195,10 @@ impl Body for Sighting {
             return Err(DomainError::invalid("coordinates", "latitude -90..90 and longitude -180..180"));
         }
         if self.client_id.is_some() && !self.known_to_services {
-            return Err(DomainError::invalid("known_to_services", "a sighting linked to a client is known to services"));
+            return Err(DomainError::invalid(
+                "known_to_services",
+                "a sighting linked to a client is known to services",
+            ));
         }
         Ok(())
     }
@@ -317,19 +320,18 @@ pub fn tally(sightings: &[(Uuid, &Sighting)]) -> CountTally {
     let mut tally = CountTally { sightings: sightings.len(), ..Default::default() };
     let mut counted = vec![false; sightings.len()];
     let mut people = 0;
-    for i in 0..sightings.len() {
+    for (i, (_, s)) in sightings.iter().enumerate() {
         let root = find(&mut parent, i);
         if root != i {
             tally.duplicates_removed += 1;
         }
         // A person counts if any of their sightings meets the definition;
         // the first such sighting gives their characteristics.
-        if counted[root] || !sightings[i].1.rough_sleeping {
+        if counted[root] || !s.rough_sleeping {
             continue;
         }
         counted[root] = true;
         people += 1;
-        let s = sightings[i].1;
         *tally.by_gender.entry(s.gender).or_default() += 1;
         *tally.by_age_band.entry(s.age_band).or_default() += 1;
         *tally.by_nationality.entry(s.nationality).or_default() += 1;

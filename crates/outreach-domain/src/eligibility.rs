@@ -96,15 +96,31 @@ mod tests {
         let cases: Vec<(Client, [Criterion; 3], Criterion)> = vec![
             (client(Some(d(1990, 1, 1)), RoughSleeping, &[MentalHealth, SubstanceUse], None), [Met, Met, Met], Met),
             // turns 18 tomorrow
-            (client(Some(d(2008, 11, 24)), RoughSleeping, &[MentalHealth, Offending], None), [NotMet, Met, Met], NotMet),
+            (
+                client(Some(d(2008, 11, 24)), RoughSleeping, &[MentalHealth, Offending], None),
+                [NotMet, Met, Met],
+                NotMet,
+            ),
             // 18 today
             (client(Some(d(2008, 11, 23)), Hostel, &[Offending, Behavioural], None), [Met, Met, Met], Met),
             // debt and physical health do not count towards the core two
-            (client(Some(d(1980, 5, 5)), RoughSleeping, &[MentalHealth, Debt, PhysicalHealth], None), [Met, Met, NotMet], NotMet),
+            (
+                client(Some(d(1980, 5, 5)), RoughSleeping, &[MentalHealth, Debt, PhysicalHealth], None),
+                [Met, Met, NotMet],
+                NotMet,
+            ),
             // a tenancy: unknown until the worker says it is at risk
-            (client(Some(d(1980, 5, 5)), OwnTenancy, &[MentalHealth, SubstanceUse], None), [Met, Unknown, Met], Unknown),
+            (
+                client(Some(d(1980, 5, 5)), OwnTenancy, &[MentalHealth, SubstanceUse], None),
+                [Met, Unknown, Met],
+                Unknown,
+            ),
             (client(Some(d(1980, 5, 5)), OwnTenancy, &[MentalHealth, SubstanceUse], Some(true)), [Met, Met, Met], Met),
-            (client(Some(d(1980, 5, 5)), OwnTenancy, &[MentalHealth, SubstanceUse], Some(false)), [Met, NotMet, Met], NotMet),
+            (
+                client(Some(d(1980, 5, 5)), OwnTenancy, &[MentalHealth, SubstanceUse], Some(false)),
+                [Met, NotMet, Met],
+                NotMet,
+            ),
             // no age known at all
             (client(None, RoughSleeping, &[MentalHealth, SubstanceUse], None), [Unknown, Met, Met], Unknown),
         ];

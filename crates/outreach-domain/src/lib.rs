@@ -23,7 +23,9 @@ pub mod sensitive;
 
 pub use area::AreaList;
 pub use caseload::{CaseloadAssignment, CaseloadRole};
-pub use client::{ApproximateAge, Client, Consent, ConsentPurpose, Gender, LivingSituation, Need, Referral, SafetyFlag};
+pub use client::{
+    ApproximateAge, Client, Consent, ConsentPurpose, Gender, LivingSituation, Need, Referral, SafetyFlag,
+};
 pub use contact::{Contact, ContactPurpose, ContactType};
 pub use count::{AgeBand, Coordinates, CountApproach, CountStatus, CountTally, Nationality, Sighting, StreetCount};
 pub use eligibility::{Criterion, Eligibility};
@@ -32,5 +34,5 @@ pub use error::DomainError;
 pub use hlc::Hlc;
 pub use plan::{ActionPlan, CaseConference, Goal, GoalStatus, GoalTerm, OutcomeArea, OutcomeScore};
 pub use record::{Body, Record, RecordKind, RecordMeta};
-pub use risk::{RiskAssessment, RiskLevel, RiskRating, RiskStatus, ReviewStatus};
+pub use risk::{ReviewStatus, RiskAssessment, RiskLevel, RiskRating, RiskStatus};
 pub use sensitive::Sensitive;

@@ -137,7 +137,10 @@ impl OutcomeArea {
             Ok(())
         } else {
             let known: Vec<&str> = Self::DEFAULTS.iter().map(|a| a.key).collect();
-            Err(DomainError::invalid("outcome_area", format!("unknown area '{key}'; expected one of {}", known.join(", "))))
+            Err(DomainError::invalid(
+                "outcome_area",
+                format!("unknown area '{key}'; expected one of {}", known.join(", ")),
+            ))
         }
     }
 

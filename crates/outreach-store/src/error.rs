@@ -13,7 +13,9 @@ pub enum StoreError {
     #[error("wrong passphrase: the store was not unlocked and nothing was changed; try again")]
     WrongPassphrase,
     /// This build's SQLite has no encryption; refuse rather than write plaintext.
-    #[error("this build of Outreach has no database encryption (SQLCipher missing); refusing to open or create a store. Reinstall Outreach or contact IT")]
+    #[error(
+        "this build of Outreach has no database encryption (SQLCipher missing); refusing to open or create a store. Reinstall Outreach or contact IT"
+    )]
     EncryptionUnavailable,
     /// `init` on a folder that already holds a store.
     #[error("a store already exists in {0}; open it with its passphrase instead (nothing was changed)")]
@@ -22,7 +24,9 @@ pub enum StoreError {
     #[error("no store in {0}; create one with `outreach init`")]
     NotFound(PathBuf),
     /// The store was written by a newer version of Outreach.
-    #[error("this store was written by a newer version of Outreach (schema {found}; this version knows up to {supported}); update Outreach to open it. Nothing was changed")]
+    #[error(
+        "this store was written by a newer version of Outreach (schema {found}; this version knows up to {supported}); update Outreach to open it. Nothing was changed"
+    )]
     TooNew {
         /// Schema version in the file.
         found: u32,
@@ -30,7 +34,9 @@ pub enum StoreError {
         supported: u32,
     },
     /// The files are there, the key is right, but the database cannot be read.
-    #[error("the store in {path} could not be opened ({reason}). Nothing has been deleted: it may hold records not yet synced. Run `outreach store set-aside` to keep it aside and start a new store, and ask IT to recover it")]
+    #[error(
+        "the store in {path} could not be opened ({reason}). Nothing has been deleted: it may hold records not yet synced. Run `outreach store set-aside` to keep it aside and start a new store, and ask IT to recover it"
+    )]
     Unreadable {
         /// The store folder.
         path: PathBuf,

@@ -60,8 +60,10 @@ impl DataKey {
 }
 
 fn derive_kek(passphrase: &str, salt: &[u8], memory_kib: u32, passes: u32, lanes: u32) -> Result<Zeroizing<[u8; 32]>> {
-    let params = Params::new(memory_kib, passes, lanes, Some(32))
-        .map_err(|e| StoreError::Unreadable { path: Default::default(), reason: format!("key file parameters: {e}") })?;
+    let params = Params::new(memory_kib, passes, lanes, Some(32)).map_err(|e| StoreError::Unreadable {
+        path: Default::default(),
+        reason: format!("key file parameters: {e}"),
+    })?;
     let mut kek = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password_into(passphrase.as_bytes(), salt, kek.as_mut())
@@ -137,7 +139,8 @@ pub fn read(path: &Path, passphrase: &str) -> Result<DataKey> {
             .decrypt(XNonce::from_slice(&nonce), chacha20poly1305::aead::Payload { msg: &wrapped, aad: AAD })
             .map_err(|_| StoreError::WrongPassphrase)?,
     );
-    let key: [u8; 32] = plain.as_slice().try_into().map_err(|_| unreadable("wrapped key has the wrong length".into()))?;
+    let key: [u8; 32] =
+        plain.as_slice().try_into().map_err(|_| unreadable("wrapped key has the wrong length".into()))?;
     Ok(DataKey(Zeroizing::new(key)))
 }
 

@@ -137,10 +137,8 @@ fn name_score(query_words: &[&str], name: &str) -> f64 {
     if name_words.is_empty() || query_words.is_empty() {
         return 0.0;
     }
-    let total: f64 = query_words
-        .iter()
-        .map(|q| name_words.iter().map(|n| word_similarity(q, n)).fold(0.0, f64::max))
-        .sum();
+    let total: f64 =
+        query_words.iter().map(|q| name_words.iter().map(|n| word_similarity(q, n)).fold(0.0, f64::max)).sum();
     total / query_words.len() as f64
 }
 
@@ -263,9 +261,8 @@ impl SearchIndex {
                 (best >= MIN_SCORE).then_some((best, &s.summary))
             })
             .collect();
-        scored.sort_by(|a, b| {
-            b.0.total_cmp(&a.0).then_with(|| a.1.display_name.expose().cmp(b.1.display_name.expose()))
-        });
+        scored
+            .sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.display_name.expose().cmp(b.1.display_name.expose())));
         scored
             .into_iter()
             .take(limit)

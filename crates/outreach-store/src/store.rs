@@ -106,9 +106,7 @@ fn raw_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
             .map(|t| t.with_timezone(&Utc))
             .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
     };
-    let bad = |i: usize, e: String| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-    };
+    let bad = |i: usize, e: String| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into());
     let kind_tag = text(1)?;
     Ok(RawRecord {
         meta: RecordMeta {
@@ -142,8 +140,11 @@ fn decode<T: Body>(raw: RawRecord) -> Result<Record<T>> {
             actual: raw.meta.kind.as_str().to_string(),
         });
     }
-    let body = serde_json::from_value(raw.data)
-        .map_err(|e| StoreError::Corrupt { id: raw.meta.id, kind: raw.meta.kind, reason: e.to_string() })?;
+    let body = serde_json::from_value(raw.data).map_err(|e| StoreError::Corrupt {
+        id: raw.meta.id,
+        kind: raw.meta.kind,
+        reason: e.to_string(),
+    })?;
     Ok(Record { meta: raw.meta, body })
 }
 
@@ -330,11 +331,9 @@ impl Store {
             other => other,
         })?;
         let unreadable = |reason: String| StoreError::Unreadable { path: dir.to_path_buf(), reason };
-        let mut conn = Connection::open_with_flags(
-            &db_path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| unreadable(e.to_string()))?;
+        let mut conn =
+            Connection::open_with_flags(&db_path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|e| unreadable(e.to_string()))?;
         key_and_configure(&conn, &key)?;
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
             .map_err(|e| unreadable(e.to_string()))?;
@@ -350,8 +349,17 @@ impl Store {
         };
         let device = Uuid::parse_str(&read("device_id")?).map_err(|e| unreadable(e.to_string()))?;
         let user = read("user")?;
-        let clock: Hlc = read("hlc")?.parse().map_err(|e: outreach_domain::hlc::HlcParseError| unreadable(e.to_string()))?;
-        Ok(Self { conn, dir: dir.to_path_buf(), actor: Actor { user, device }, areas: AreaList::default(), clock, search: None, summaries: true })
+        let clock: Hlc =
+            read("hlc")?.parse().map_err(|e: outreach_domain::hlc::HlcParseError| unreadable(e.to_string()))?;
+        Ok(Self {
+            conn,
+            dir: dir.to_path_buf(),
+            actor: Actor { user, device },
+            areas: AreaList::default(),
+            clock,
+            search: None,
+            summaries: true,
+        })
     }
 
     /// Rewraps the data key under a new passphrase. The database itself is
@@ -368,12 +376,19 @@ impl Store {
     pub fn set_aside(dir: &Path) -> Result<PathBuf> {
         let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
         let target = dir.join(format!("set-aside-{stamp}"));
-        fs::create_dir_all(&target).map_err(|e| StoreError::Io { action: "creating", path: target.clone(), source: e })?;
+        fs::create_dir_all(&target).map_err(|e| StoreError::Io {
+            action: "creating",
+            path: target.clone(),
+            source: e,
+        })?;
         for name in [DB_FILE, &format!("{DB_FILE}-wal"), &format!("{DB_FILE}-shm"), KEY_FILE] {
             let from = dir.join(name);
             if from.exists() {
-                fs::rename(&from, target.join(name))
-                    .map_err(|e| StoreError::Io { action: "moving", path: from.clone(), source: e })?;
+                fs::rename(&from, target.join(name)).map_err(|e| StoreError::Io {
+                    action: "moving",
+                    path: from.clone(),
+                    source: e,
+                })?;
             }
         }
         Ok(target)
@@ -486,21 +501,17 @@ impl Store {
     /// Brings the in-memory search index up to date for the clients a
     /// committed change touched.
     fn reindex(&mut self, touched: &BTreeSet<Uuid>) -> Result<()> {
-        if self.search.is_some() {
-            for client in touched {
-                let row = self
-                    .conn
-                    .prepare_cached(&format!(
-                        "SELECT {} FROM client_index WHERE client_id = ?1 AND deleted = 0",
-                        summary::COLUMNS
-                    ))?
-                    .query_row([client.to_string()], summary::from_row)
-                    .optional()?;
-                let index = self.search.as_mut().expect("checked above");
-                match row {
-                    Some((summary, names)) => index.upsert(summary, &names),
-                    None => index.remove(*client),
-                }
+        let Some(index) = &mut self.search else {
+            return Ok(());
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {} FROM client_index WHERE client_id = ?1 AND deleted = 0",
+            summary::COLUMNS
+        ))?;
+        for client in touched {
+            match stmt.query_row([client.to_string()], summary::from_row).optional()? {
+                Some((summary, names)) => index.upsert(summary, &names),
+                None => index.remove(*client),
             }
         }
         Ok(())
@@ -554,7 +565,15 @@ impl Store {
         ])?;
         write_outbox(
             &tx,
-            Outgoing { record_id: id, kind: T::KIND, op: Op::Update, changes, base_version: record.meta.version, hlc, at: &at },
+            Outgoing {
+                record_id: id,
+                kind: T::KIND,
+                op: Op::Update,
+                changes,
+                base_version: record.meta.version,
+                hlc,
+                at: &at,
+            },
         )?;
         audit::record(&tx, &self.actor, AuditAction::Update, Some(T::KIND), Some(id), client_id, None)?;
         record.meta.updated_at = now;
@@ -580,12 +599,26 @@ impl Store {
         tx.prepare_cached(
             "UPDATE records SET deleted = 1, updated_at = ?2, updated_by = ?3, device = ?4, hlc = ?5 WHERE id = ?1",
         )?
-        .execute(params![id.to_string(), at, self.actor.user, self.actor.device.to_string(), hlc.to_string()])?;
+        .execute(params![
+            id.to_string(),
+            at,
+            self.actor.user,
+            self.actor.device.to_string(),
+            hlc.to_string()
+        ])?;
         let mut changes = Map::new();
         changes.insert("deleted".into(), serde_json::json!({ "old": false, "new": true }));
         write_outbox(
             &tx,
-            Outgoing { record_id: id, kind: T::KIND, op: Op::Delete, changes, base_version: record.meta.version, hlc, at: &at },
+            Outgoing {
+                record_id: id,
+                kind: T::KIND,
+                op: Op::Delete,
+                changes,
+                base_version: record.meta.version,
+                hlc,
+                at: &at,
+            },
         )?;
         let client_id = record.body.client_id(id);
         audit::record(&tx, &self.actor, AuditAction::Delete, Some(T::KIND), Some(id), client_id, None)?;
@@ -650,7 +683,10 @@ impl Store {
     }
 
     /// Records a sighting on an open count (amendments may follow a close).
-    pub fn record_sighting(&mut self, sighting: outreach_domain::Sighting) -> Result<Record<outreach_domain::Sighting>> {
+    pub fn record_sighting(
+        &mut self,
+        sighting: outreach_domain::Sighting,
+    ) -> Result<Record<outreach_domain::Sighting>> {
         use outreach_domain::{CountStatus, StreetCount};
         let (count, _) = load_live::<StreetCount>(&self.conn, sighting.count_id)?;
         if count.body.status == CountStatus::Closed && sighting.amends.is_none() {
@@ -663,7 +699,9 @@ impl Store {
         if let Some(other) = sighting.same_as {
             let (linked, _) = load_live::<outreach_domain::Sighting>(&self.conn, other)?;
             if linked.body.count_id != sighting.count_id {
-                return Err(outreach_domain::DomainError::invalid("same_as", "that sighting is on another count").into());
+                return Err(
+                    outreach_domain::DomainError::invalid("same_as", "that sighting is on another count").into()
+                );
             }
         }
         if let Some(client) = sighting.client_id {
@@ -725,9 +763,8 @@ impl Store {
     fn search_index(&mut self) -> Result<&SearchIndex> {
         if self.search.is_none() {
             let mut index = SearchIndex::default();
-            let mut stmt = self
-                .conn
-                .prepare(&format!("SELECT {} FROM client_index WHERE deleted = 0", summary::COLUMNS))?;
+            let mut stmt =
+                self.conn.prepare(&format!("SELECT {} FROM client_index WHERE deleted = 0", summary::COLUMNS))?;
             for row in stmt.query_map([], summary::from_row)? {
                 let (summary, names) = row?;
                 index.upsert(summary, &names);
@@ -808,7 +845,15 @@ impl Store {
             .query_map([id.to_string()], raw_from_row)?
             .collect::<Result<_, _>>()?;
         let as_json = |r: RawRecord| serde_json::json!({ "meta": r.meta, "body": r.data });
-        audit::record(&self.conn, &self.actor, AuditAction::Export, Some(RecordKind::Client), Some(id), Some(id), None)?;
+        audit::record(
+            &self.conn,
+            &self.actor,
+            AuditAction::Export,
+            Some(RecordKind::Client),
+            Some(id),
+            Some(id),
+            None,
+        )?;
         let trail = audit::entries(&self.conn, Some(id), usize::MAX >> 1)?;
         Ok(serde_json::json!({
             "exported_at": Utc::now(),

@@ -149,7 +149,8 @@ pub fn refresh(conn: &Connection, client_id: Uuid, today: NaiveDate) -> Result<(
     workers.sort();
     workers.dedup();
 
-    let mut names: Vec<String> = client.name.iter().chain(client.aliases.iter()).map(|n| normalise(n.expose())).collect();
+    let mut names: Vec<String> =
+        client.name.iter().chain(client.aliases.iter()).map(|n| normalise(n.expose())).collect();
     if let Some(description) = &client.description {
         names.push(normalise(description.expose()));
     }

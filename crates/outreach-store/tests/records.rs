@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use outreach_domain::{
-    CaseloadAssignment, CaseloadRole, Client, Contact, ContactPurpose, ContactType, Criterion, Gender,
-    LivingSituation, Need, RiskAssessment, RiskLevel, RiskRating, RiskStatus, SafetyFlag,
+    CaseloadAssignment, CaseloadRole, Client, Contact, ContactPurpose, ContactType, Criterion, Gender, LivingSituation,
+    Need, RiskAssessment, RiskLevel, RiskRating, RiskStatus, SafetyFlag,
 };
 use outreach_store::{ClientFilter, Store, StoreError};
 use uuid::Uuid;
@@ -253,7 +253,11 @@ fn summaries_feed_filters_for_risk_review_worker_and_need() {
 fn the_overview_shows_eligibility_flags_latest_risk_and_recent_contacts() {
     let (_dir, mut store) = store();
     let mut c = client("Olive Overview", "St Helens");
-    c.safety_flags = vec![SafetyFlag { text: "Do not visit alone".to_string().into(), raised_on: today(), raised_by: "amy.w".into() }];
+    c.safety_flags = vec![SafetyFlag {
+        text: "Do not visit alone".to_string().into(),
+        raised_on: today(),
+        raised_by: "amy.w".into(),
+    }];
     let id = store.create(c).unwrap().meta.id;
     let contacts: Vec<Contact> = (0..30).map(|d| contact(id, d)).collect();
     store.create_many(contacts).unwrap();
@@ -278,7 +282,15 @@ fn search_finds_misspellings_aliases_and_dates_of_birth_in_a_real_store() {
     kasia.aliases = vec!["Kasia".to_string().into()];
     kasia.date_of_birth = Some(NaiveDate::from_ymd_opt(1991, 7, 14).unwrap().into());
     let id = store.create(kasia).unwrap().meta.id;
-    for query in ["Katarzyna Kowalczyk", "katarzyna kowalcyk", "Katazyna Kowalczyk", "kasia", "kowalc", "1991-07-14", "14/07/1991"] {
+    for query in [
+        "Katarzyna Kowalczyk",
+        "katarzyna kowalcyk",
+        "Katazyna Kowalczyk",
+        "kasia",
+        "kowalc",
+        "1991-07-14",
+        "14/07/1991",
+    ] {
         let hits = store.search(query, &ClientFilter::default(), today(), 10).unwrap();
         assert!(hits.iter().take(3).any(|h| h.id == id), "'{query}' did not find her in the top 3");
     }

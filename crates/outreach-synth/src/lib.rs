@@ -18,40 +18,217 @@ use rand::{RngExt, SeedableRng};
 use uuid::Uuid;
 
 const MALE: &[&str] = &[
-    "John", "Michael", "David", "Paul", "Mark", "James", "Andrew", "Steven", "Peter", "Robert", "Christopher",
-    "Anthony", "Daniel", "Thomas", "Kevin", "Gary", "Sean", "Lee", "Craig", "Darren", "Wayne", "Liam", "Ryan",
-    "Jamie", "Connor", "Tomasz", "Piotr", "Marius", "Ionut", "Kieran", "Declan", "Patrick", "William", "Richard",
+    "John",
+    "Michael",
+    "David",
+    "Paul",
+    "Mark",
+    "James",
+    "Andrew",
+    "Steven",
+    "Peter",
+    "Robert",
+    "Christopher",
+    "Anthony",
+    "Daniel",
+    "Thomas",
+    "Kevin",
+    "Gary",
+    "Sean",
+    "Lee",
+    "Craig",
+    "Darren",
+    "Wayne",
+    "Liam",
+    "Ryan",
+    "Jamie",
+    "Connor",
+    "Tomasz",
+    "Piotr",
+    "Marius",
+    "Ionut",
+    "Kieran",
+    "Declan",
+    "Patrick",
+    "William",
+    "Richard",
 ];
 const FEMALE: &[&str] = &[
-    "Sarah", "Lisa", "Michelle", "Claire", "Emma", "Nicola", "Karen", "Joanne", "Kelly", "Donna", "Tracey",
-    "Amanda", "Rebecca", "Laura", "Gemma", "Chloe", "Siobhan", "Agnieszka", "Katarzyna", "Elena", "Margaret",
-    "Elizabeth", "Susan", "Jacqueline", "Samantha", "Leanne", "Stacey", "Danielle",
+    "Sarah",
+    "Lisa",
+    "Michelle",
+    "Claire",
+    "Emma",
+    "Nicola",
+    "Karen",
+    "Joanne",
+    "Kelly",
+    "Donna",
+    "Tracey",
+    "Amanda",
+    "Rebecca",
+    "Laura",
+    "Gemma",
+    "Chloe",
+    "Siobhan",
+    "Agnieszka",
+    "Katarzyna",
+    "Elena",
+    "Margaret",
+    "Elizabeth",
+    "Susan",
+    "Jacqueline",
+    "Samantha",
+    "Leanne",
+    "Stacey",
+    "Danielle",
 ];
 const SURNAMES: &[&str] = &[
-    "Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas", "Johnson", "Roberts",
-    "Robinson", "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall", "Lewis", "Harris",
-    "Clarke", "Patel", "Jackson", "Wood", "Turner", "Martin", "Cooper", "Hill", "Ward", "Morris", "Moore",
-    "Clark", "Lee", "King", "Baker", "Harrison", "Morgan", "Allen", "James", "Scott", "Phillips", "Watson",
-    "Davis", "Parker", "Price", "Bennett", "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter",
-    "Richardson", "Bailey", "Collins", "Bell", "Shaw", "Murphy", "Miller", "Cox", "Richards", "Khan",
-    "Marshall", "Anderson", "Simpson", "Ellis", "Adams", "Singh", "Begum", "Wilkinson", "Foster", "Chapman",
-    "Powell", "Webb", "Rogers", "Gray", "Mason", "Ali", "Hunt", "Hussain", "Campbell", "Matthews", "Owen",
-    "Palmer", "Holmes", "Mills", "Barnes", "Knight", "Lloyd", "Butler", "Russell", "Barker", "Fisher",
-    "Stevens", "Jenkins", "Murray", "Dixon", "Harvey", "McCarthy", "O'Brien", "Doyle", "Kowalski", "Nowak",
-    "Wisniewski", "Popescu", "Ionescu", "Quinn", "Byrne", "Gallagher", "Flanagan", "McGuire", "Duffy",
+    "Smith",
+    "Jones",
+    "Williams",
+    "Taylor",
+    "Brown",
+    "Davies",
+    "Evans",
+    "Wilson",
+    "Thomas",
+    "Johnson",
+    "Roberts",
+    "Robinson",
+    "Thompson",
+    "Wright",
+    "Walker",
+    "White",
+    "Edwards",
+    "Hughes",
+    "Green",
+    "Hall",
+    "Lewis",
+    "Harris",
+    "Clarke",
+    "Patel",
+    "Jackson",
+    "Wood",
+    "Turner",
+    "Martin",
+    "Cooper",
+    "Hill",
+    "Ward",
+    "Morris",
+    "Moore",
+    "Clark",
+    "Lee",
+    "King",
+    "Baker",
+    "Harrison",
+    "Morgan",
+    "Allen",
+    "James",
+    "Scott",
+    "Phillips",
+    "Watson",
+    "Davis",
+    "Parker",
+    "Price",
+    "Bennett",
+    "Young",
+    "Griffiths",
+    "Mitchell",
+    "Kelly",
+    "Cook",
+    "Carter",
+    "Richardson",
+    "Bailey",
+    "Collins",
+    "Bell",
+    "Shaw",
+    "Murphy",
+    "Miller",
+    "Cox",
+    "Richards",
+    "Khan",
+    "Marshall",
+    "Anderson",
+    "Simpson",
+    "Ellis",
+    "Adams",
+    "Singh",
+    "Begum",
+    "Wilkinson",
+    "Foster",
+    "Chapman",
+    "Powell",
+    "Webb",
+    "Rogers",
+    "Gray",
+    "Mason",
+    "Ali",
+    "Hunt",
+    "Hussain",
+    "Campbell",
+    "Matthews",
+    "Owen",
+    "Palmer",
+    "Holmes",
+    "Mills",
+    "Barnes",
+    "Knight",
+    "Lloyd",
+    "Butler",
+    "Russell",
+    "Barker",
+    "Fisher",
+    "Stevens",
+    "Jenkins",
+    "Murray",
+    "Dixon",
+    "Harvey",
+    "McCarthy",
+    "O'Brien",
+    "Doyle",
+    "Kowalski",
+    "Nowak",
+    "Wisniewski",
+    "Popescu",
+    "Ionescu",
+    "Quinn",
+    "Byrne",
+    "Gallagher",
+    "Flanagan",
+    "McGuire",
+    "Duffy",
 ];
 const SITES: &[&str] = &[
-    "doorway near the library", "bus shelter by the station", "underpass off the ring road", "church porch",
-    "car park stairwell", "tent in the park", "bench by the river", "shop doorway on the high street",
-    "derelict pub", "multi-storey car park, level 3",
+    "doorway near the library",
+    "bus shelter by the station",
+    "underpass off the ring road",
+    "church porch",
+    "car park stairwell",
+    "tent in the park",
+    "bench by the river",
+    "shop doorway on the high street",
+    "derelict pub",
+    "multi-storey car park, level 3",
 ];
 const DESCRIPTIONS: &[&str] = &[
-    "tall, red jacket, grey beard", "young, green sleeping bag, with a dog", "older, walking stick, quiet",
-    "short, blue hat, Irish accent", "wears a hi-vis vest, two rucksacks", "tattoo on the neck, black hoodie",
+    "tall, red jacket, grey beard",
+    "young, green sleeping bag, with a dog",
+    "older, walking stick, quiet",
+    "short, blue hat, Irish accent",
+    "wears a hi-vis vest, two rucksacks",
+    "tattoo on the neck, black hoodie",
 ];
 const AGENCIES: &[&str] = &[
-    "Housing First", "GP practice", "Drug and alcohol service", "Probation", "Community mental health team",
-    "Job Centre", "Local authority housing options", "Hospital discharge team", "Food bank",
+    "Housing First",
+    "GP practice",
+    "Drug and alcohol service",
+    "Probation",
+    "Community mental health team",
+    "Job Centre",
+    "Local authority housing options",
+    "Hospital discharge team",
+    "Food bank",
 ];
 const WORKERS: &[&str] = &["amy.w", "ben.k", "cara.m", "dev.p", "eli.r", "fran.o", "gus.t", "hana.s"];
 const NOTES: &[&str] = &[
@@ -112,30 +289,53 @@ impl Generator {
                 chars.remove(i);
             }
             1 => chars.swap(i, i + 1),
-            _ => chars[i] = *[ 'a', 'e', 'i', 'o', 'y'].choose(&mut self.rng).unwrap_or(&'e'),
+            _ => chars[i] = *['a', 'e', 'i', 'o', 'y'].choose(&mut self.rng).unwrap_or(&'e'),
         }
         chars.into_iter().collect()
     }
 
     /// A client; about one in twenty gives no name and is recorded by description.
     pub fn client(&mut self) -> Client {
-        let gender = if self.rng.random_bool(0.8) { Gender::Male } else if self.rng.random_bool(0.9) { Gender::Female } else { Gender::NotKnown };
+        let gender = if self.rng.random_bool(0.8) {
+            Gender::Male
+        } else if self.rng.random_bool(0.9) {
+            Gender::Female
+        } else {
+            Gender::NotKnown
+        };
         let first = self.pick(if gender == Gender::Female { FEMALE } else { MALE }).to_string();
         let last = self.pick(SURNAMES).to_string();
         let unnamed = self.rng.random_bool(0.05);
         let mut aliases = Vec::new();
         if !unnamed && self.rng.random_bool(0.3) {
-            let alias = if self.rng.random_bool(0.5) { format!("{} {}", self.misspell(&first), last) } else { format!("{first} {}", self.misspell(&last)) };
+            let alias = if self.rng.random_bool(0.5) {
+                format!("{} {}", self.misspell(&first), last)
+            } else {
+                format!("{first} {}", self.misspell(&last))
+            };
             aliases.push(alias.into());
         }
         let areas: Vec<String> = self.areas.areas().to_vec();
         let area = areas.choose(&mut self.rng).cloned().unwrap_or_default();
-        let needs_all = [Need::MentalHealth, Need::SubstanceUse, Need::Offending, Need::Behavioural, Need::Debt, Need::PhysicalHealth];
+        let needs_all = [
+            Need::MentalHealth,
+            Need::SubstanceUse,
+            Need::Offending,
+            Need::Behavioural,
+            Need::Debt,
+            Need::PhysicalHealth,
+        ];
         let needs = needs_all.into_iter().filter(|_| self.rng.random_bool(0.45)).collect();
         let living = *[
-            LivingSituation::RoughSleeping, LivingSituation::RoughSleeping, LivingSituation::RoughSleeping,
-            LivingSituation::Hostel, LivingSituation::NightShelter, LivingSituation::SofaSurfing,
-            LivingSituation::SupportedAccommodation, LivingSituation::Hospital, LivingSituation::Prison,
+            LivingSituation::RoughSleeping,
+            LivingSituation::RoughSleeping,
+            LivingSituation::RoughSleeping,
+            LivingSituation::Hostel,
+            LivingSituation::NightShelter,
+            LivingSituation::SofaSurfing,
+            LivingSituation::SupportedAccommodation,
+            LivingSituation::Hospital,
+            LivingSituation::Prison,
             LivingSituation::OwnTenancy,
         ]
         .choose(&mut self.rng)
@@ -148,18 +348,27 @@ impl Generator {
             (None, Some(ApproximateAge { years: self.rng.random_range(18..65), as_of: referral_date }))
         };
         let episode = self.rng.random_bool(0.7).then(|| {
-            let stage = *[SupportStage::Outreach, SupportStage::Enablement, SupportStage::Support, SupportStage::SupportedAccommodation]
-                .choose(&mut self.rng)
-                .unwrap_or(&SupportStage::Outreach);
+            let stage = *[
+                SupportStage::Outreach,
+                SupportStage::Enablement,
+                SupportStage::Support,
+                SupportStage::SupportedAccommodation,
+            ]
+            .choose(&mut self.rng)
+            .unwrap_or(&SupportStage::Outreach);
             let started_on = self.days_ago(200);
             Episode { stage, started_on, ended_on: None }
         });
         let worker = self.pick(WORKERS).to_string();
         let consents = (0..self.rng.random_range(0..3))
             .map(|_| Consent {
-                purpose: *[ConsentPurpose::InformationSharing, ConsentPurpose::Referral, ConsentPurpose::CaseConference]
-                    .choose(&mut self.rng)
-                    .unwrap_or(&ConsentPurpose::Referral),
+                purpose: *[
+                    ConsentPurpose::InformationSharing,
+                    ConsentPurpose::Referral,
+                    ConsentPurpose::CaseConference,
+                ]
+                .choose(&mut self.rng)
+                .unwrap_or(&ConsentPurpose::Referral),
                 agency: self.pick(AGENCIES).to_string(),
                 given: self.rng.random_bool(0.85),
                 recorded_on: referral_date,
@@ -168,7 +377,11 @@ impl Generator {
             })
             .collect();
         let safety_flags = if self.rng.random_bool(0.1) {
-            vec![SafetyFlag { text: "Do not visit alone".to_string().into(), raised_on: referral_date, raised_by: worker.clone() }]
+            vec![SafetyFlag {
+                text: "Do not visit alone".to_string().into(),
+                raised_on: referral_date,
+                raised_by: worker.clone(),
+            }]
         } else {
             vec![]
         };
@@ -187,7 +400,12 @@ impl Generator {
             needs,
             living_situation: living,
             housing_difficulty: None,
-            referral: Some(Referral { source: self.pick(&["Street outreach", "Self-referral", "Probation", "Hospital", "StreetLink"]).to_string(), date: referral_date }),
+            referral: Some(Referral {
+                source: self
+                    .pick(&["Street outreach", "Self-referral", "Probation", "Hospital", "StreetLink"])
+                    .to_string(),
+                date: referral_date,
+            }),
             episode,
             consents,
             safety_flags,
@@ -199,12 +417,19 @@ impl Generator {
     pub fn contact(&mut self, client_id: Uuid, worker: &str) -> Contact {
         let date = self.days_ago(365);
         let street = self.rng.random_bool(0.5);
-        let living = if street && self.rng.random_bool(0.7) { LivingSituation::RoughSleeping } else { LivingSituation::Hostel };
+        let living =
+            if street && self.rng.random_bool(0.7) { LivingSituation::RoughSleeping } else { LivingSituation::Hostel };
         Contact {
             client_id,
             at: at(date, self.rng.random_range(0..24), self.rng.random_range(0..60)),
             location: Some(self.pick(SITES).to_string().into()),
-            contact_type: if street { ContactType::OutreachShift } else if self.rng.random_bool(0.8) { ContactType::FaceToFace } else { ContactType::Phone },
+            contact_type: if street {
+                ContactType::OutreachShift
+            } else if self.rng.random_bool(0.8) {
+                ContactType::FaceToFace
+            } else {
+                ContactType::Phone
+            },
             purpose: if street { ContactPurpose::StreetEncounter } else { ContactPurpose::KeyWork },
             worker: worker.to_string(),
             notes: self.pick(NOTES).to_string().into(),
@@ -218,7 +443,9 @@ impl Generator {
     /// A completed risk assessment of `client_id`, some with overdue reviews.
     pub fn risk(&mut self, client_id: Uuid, assessor: &str) -> RiskAssessment {
         let date = self.days_ago(120);
-        let level = |rng: &mut StdRng| *[RiskLevel::Low, RiskLevel::Low, RiskLevel::Medium, RiskLevel::High].choose(rng).unwrap_or(&RiskLevel::Low);
+        let level = |rng: &mut StdRng| {
+            *[RiskLevel::Low, RiskLevel::Low, RiskLevel::Medium, RiskLevel::High].choose(rng).unwrap_or(&RiskLevel::Low)
+        };
         RiskAssessment {
             client_id,
             assessed_at: at(date, 21, 30),
@@ -260,8 +487,18 @@ impl Generator {
             location: self.pick(SITES).to_string(),
             coordinates: None,
             gender: if self.rng.random_bool(0.85) { Gender::Male } else { Gender::Female },
-            age_band: *[AgeBand::From18To25, AgeBand::From26, AgeBand::From26, AgeBand::NotKnown].choose(&mut self.rng).unwrap_or(&AgeBand::NotKnown),
-            nationality: *[Nationality::Uk, Nationality::Uk, Nationality::Eu, Nationality::NonEu, Nationality::NotKnown].choose(&mut self.rng).unwrap_or(&Nationality::NotKnown),
+            age_band: *[AgeBand::From18To25, AgeBand::From26, AgeBand::From26, AgeBand::NotKnown]
+                .choose(&mut self.rng)
+                .unwrap_or(&AgeBand::NotKnown),
+            nationality: *[
+                Nationality::Uk,
+                Nationality::Uk,
+                Nationality::Eu,
+                Nationality::NonEu,
+                Nationality::NotKnown,
+            ]
+            .choose(&mut self.rng)
+            .unwrap_or(&Nationality::NotKnown),
             rough_sleeping: self.rng.random_bool(0.95),
             known_to_services: client_id.is_some(),
             client_id,
@@ -309,7 +546,13 @@ pub fn populate(
         for (i, record) in created.iter().enumerate() {
             let worker = WORKERS[(done.clients + i) % WORKERS.len()];
             let started_on = record.body.referral.as_ref().map_or(generator.today, |r| r.date);
-            assignments.push(CaseloadAssignment { client_id: record.meta.id, worker: worker.to_string(), role: CaseloadRole::Lead, started_on, ended_on: None });
+            assignments.push(CaseloadAssignment {
+                client_id: record.meta.id,
+                worker: worker.to_string(),
+                role: CaseloadRole::Lead,
+                started_on,
+                ended_on: None,
+            });
             if generator.rng.random_bool(0.8) {
                 risks.push(generator.risk(record.meta.id, worker));
             }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every check and test Outreach has: UI lint, type check and unit
+# tests, Rust formatting, clippy, and the whole workspace's tests (domain
+# rules, the encrypted store, the CLI end to end, the crash test).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$root/scripts/setup.sh"
+
+echo "== UI: lint, type check, unit tests"
+cd "$root/ui"
+npm run --silent lint
+npm run --silent typecheck
+npm test --silent
+
+echo "== Rust: format and clippy"
+cd "$root"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== Rust: tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
