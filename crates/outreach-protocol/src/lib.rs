@@ -12,6 +12,16 @@ use uuid::Uuid;
 
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
+/// The oldest client protocol a server of this build still accepts.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
+/// The version of the record formats (the JSON bodies) this build writes.
+pub const SCHEMA_VERSION: u32 = 1;
+/// HTTP header carrying the client's protocol version on every request.
+pub const PROTOCOL_HEADER: &str = "outreach-protocol";
+/// HTTP header carrying the client's record schema version.
+pub const SCHEMA_HEADER: &str = "outreach-schema";
+
+pub mod api;
 
 /// What a mutation does to its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
