@@ -530,7 +530,16 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         None,
     ));
 
-    // Breakdown of create_many: the same batch size touching one client.
+    // Breakdown of create_many: few rows touching many clients, then many
+    // rows touching one client.
+    let many = pick_ids(&ids, BATCH_CONTACTS / per_client, &mut rng);
+    let contacts = contacts_for(&many, 1, &mut generator, &mut rng);
+    let (_, d) = timed(|| Ok(store.create_many(contacts)?))?;
+    breakdown.push(timing(
+        "create_many of 1,000 contacts, 1 each for 1,000 clients (1,000 summary refreshes)",
+        &[d],
+        None,
+    ));
     let one = pick_ids(&ids, 1, &mut rng);
     let contacts = contacts_for(&one, BATCH_CONTACTS, &mut generator, &mut rng);
     let (_, d) = timed(|| Ok(store.create_many(contacts)?))?;
