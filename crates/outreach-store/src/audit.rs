@@ -91,7 +91,7 @@ pub fn record(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
-        Utc::now().to_rfc3339(),
+        crate::store::timestamp(Utc::now()),
         actor.user,
         actor.device.to_string(),
         action.as_str(),

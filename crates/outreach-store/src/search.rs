@@ -150,6 +150,8 @@ const CANDIDATES: usize = 400;
 struct Slot {
     summary: ClientSummary,
     names: Vec<String>,
+    /// Lower-cased display name, the sort key of lists.
+    sort_key: String,
 }
 
 /// The in-memory search index over every client summary on the device.
@@ -171,7 +173,8 @@ impl SearchIndex {
         }
         self.by_id.insert(summary.id, slot as usize);
         let names = names.split('\n').filter(|n| !n.is_empty()).map(String::from).collect();
-        self.slots.push(Some(Slot { summary, names }));
+        let sort_key = summary.display_name.expose().to_lowercase();
+        self.slots.push(Some(Slot { summary, names, sort_key }));
     }
 
     /// Removes a client (deleted, or left this device).
@@ -179,6 +182,21 @@ impl SearchIndex {
         if let Some(slot) = self.by_id.remove(&id) {
             self.slots[slot] = None;
         }
+    }
+
+    /// Moves a client's last-contact time forward without re-indexing its
+    /// names; false if the client is not in the index.
+    pub fn note_contact(&mut self, id: Uuid, at: &str) -> bool {
+        let Some(slot) = self.by_id.get(&id).and_then(|&i| self.slots[i].as_mut()) else {
+            return false;
+        };
+        if let Ok(at) = chrono::DateTime::parse_from_rfc3339(at) {
+            let at = at.with_timezone(&chrono::Utc);
+            if slot.summary.last_contact_at.is_none_or(|t| t < at) {
+                slot.summary.last_contact_at = Some(at);
+            }
+        }
+        true
     }
 
     /// Number of clients indexed.
@@ -197,12 +215,16 @@ impl SearchIndex {
 
     /// Clients passing `filter`, ordered by name, for caseload lists.
     pub fn list(&self, filter: &ClientFilter, today: NaiveDate, offset: usize, limit: usize) -> Vec<ClientSummary> {
-        let mut hits: Vec<&ClientSummary> =
-            self.live().map(|s| &s.summary).filter(|s| filter.matches(s, today)).collect();
-        hits.sort_by(|a, b| {
-            a.display_name.expose().to_lowercase().cmp(&b.display_name.expose().to_lowercase()).then(a.id.cmp(&b.id))
-        });
-        hits.into_iter().skip(offset).take(limit).cloned().collect()
+        let mut hits: Vec<&Slot> = self.live().filter(|s| filter.matches(&s.summary, today)).collect();
+        let order = |a: &&Slot, b: &&Slot| a.sort_key.cmp(&b.sort_key).then(a.summary.id.cmp(&b.summary.id));
+        let wanted = offset.saturating_add(limit);
+        if wanted < hits.len() {
+            // Only the first `offset + limit` need sorting.
+            hits.select_nth_unstable_by(wanted, order);
+            hits.truncate(wanted);
+        }
+        hits.sort_unstable_by(order);
+        hits.into_iter().skip(offset).take(limit).map(|s| s.summary.clone()).collect()
     }
 
     /// Clients whose names or aliases match `query`, best first. A query

@@ -13,7 +13,6 @@ use outreach_domain::{AreaList, Body, Hlc, Record, RecordKind, RecordMeta};
 use outreach_protocol::{Mutation, Op};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
@@ -39,6 +38,30 @@ pub struct Store {
 
 fn today() -> NaiveDate {
     Utc::now().date_naive()
+}
+
+/// Timestamps are stored as fixed-width RFC 3339 in UTC (microseconds, `Z`),
+/// so text order is time order in SQL comparisons and `max()`.
+pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// What a committed change requires of a client's summary row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refresh {
+    /// Recompute everything from the client's records.
+    Full,
+    /// Only new contacts were added: move the last-contact time forward.
+    LastContact(String),
+}
+
+/// The clients a change touched and what their summaries need.
+type Touched = std::collections::BTreeMap<Uuid, Refresh>;
+
+fn touch_full(touched: &mut Touched, client: Option<Uuid>) {
+    if let Some(client) = client {
+        touched.insert(client, Refresh::Full);
+    }
 }
 
 /// Refuses to go on without SQLCipher: a store must never be plaintext.
@@ -71,6 +94,7 @@ fn configure(conn: &Connection) -> Result<()> {
         "PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -65536;
          PRAGMA busy_timeout = 5000;",
     )?;
     Ok(())
@@ -181,7 +205,8 @@ struct Outgoing<'a> {
     record_id: Uuid,
     kind: RecordKind,
     op: Op,
-    changes: Map<String, Value>,
+    /// The change list as JSON text.
+    changes: String,
     base_version: i64,
     hlc: Hlc,
     at: &'a str,
@@ -197,7 +222,7 @@ fn write_outbox(tx: &Transaction<'_>, m: Outgoing<'_>) -> Result<()> {
         m.record_id.to_string(),
         m.kind.as_str(),
         m.op.as_str(),
-        Value::Object(m.changes).to_string(),
+        m.changes,
         m.base_version,
         m.hlc.to_string(),
         m.at,
@@ -290,7 +315,7 @@ impl Store {
             let tx = conn.transaction()?;
             meta_set(&tx, "device_id", &device.to_string())?;
             meta_set(&tx, "user", user.trim())?;
-            meta_set(&tx, "created_at", &Utc::now().to_rfc3339())?;
+            meta_set(&tx, "created_at", &timestamp(Utc::now()))?;
             meta_set(&tx, "hlc", &clock.to_string())?;
             tx.commit()?;
         }
@@ -432,9 +457,9 @@ impl Store {
             body.validate(&self.areas)?;
         }
         let now = Utc::now();
-        let at = now.to_rfc3339();
+        let at = timestamp(now);
         let tx = self.conn.transaction()?;
-        let mut touched = BTreeSet::new();
+        let mut touched = Touched::new();
         let mut out = Vec::with_capacity(bodies.len());
         for body in bodies {
             let id = Uuid::now_v7();
@@ -444,7 +469,9 @@ impl Store {
             let hlc = tick(&mut self.clock);
             let client_id = body.client_id(id);
             let data = body_object(&body);
-            let occurred = body.occurred_at().unwrap_or(now).to_rfc3339();
+            // The body's text serves both the record and its outbox entry.
+            let text = Value::Object(data).to_string();
+            let occurred = timestamp(body.occurred_at().unwrap_or(now));
             tx.prepare_cached(
                 "INSERT INTO records (id, kind, client_id, data, created_at, updated_at, created_by, updated_by,
                      device, deleted, version, hlc, amends, occurred_at)
@@ -454,7 +481,7 @@ impl Store {
                 id.to_string(),
                 T::KIND.as_str(),
                 client_id.map(|c| c.to_string()),
-                Value::Object(data.clone()).to_string(),
+                text,
                 at,
                 self.actor.user,
                 self.actor.device.to_string(),
@@ -468,7 +495,9 @@ impl Store {
                     record_id: id,
                     kind: T::KIND,
                     op: Op::Create,
-                    changes: field_changes(&Map::new(), &data),
+                    // A create's changes are its whole body, stored as the
+                    // plain field map (see `pending_mutations`).
+                    changes: text.clone(),
                     base_version: 0,
                     hlc,
                     at: &at,
@@ -476,7 +505,17 @@ impl Store {
             )?;
             let action = if body.amends().is_some() { AuditAction::Amend } else { AuditAction::Create };
             audit::record(&tx, &self.actor, action, Some(T::KIND), Some(id), client_id, None)?;
-            touched.extend(client_id);
+            match client_id {
+                Some(client) if T::KIND == RecordKind::Contact => {
+                    let entry = touched.entry(client).or_insert_with(|| Refresh::LastContact(occurred.clone()));
+                    if let Refresh::LastContact(latest) = entry
+                        && *latest < occurred
+                    {
+                        *latest = occurred.clone();
+                    }
+                }
+                other => touch_full(&mut touched, other),
+            }
             out.push(Record {
                 meta: RecordMeta {
                     id,
@@ -500,7 +539,7 @@ impl Store {
 
     /// Brings the in-memory search index up to date for the clients a
     /// committed change touched.
-    fn reindex(&mut self, touched: &BTreeSet<Uuid>) -> Result<()> {
+    fn reindex(&mut self, touched: &Touched) -> Result<()> {
         let Some(index) = &mut self.search else {
             return Ok(());
         };
@@ -508,7 +547,12 @@ impl Store {
             "SELECT {} FROM client_index WHERE client_id = ?1 AND deleted = 0",
             summary::COLUMNS
         ))?;
-        for client in touched {
+        for (client, refresh) in touched {
+            if let Refresh::LastContact(at) = refresh
+                && index.note_contact(*client, at)
+            {
+                continue;
+            }
             match stmt.query_row([client.to_string()], summary::from_row).optional()? {
                 Some((summary, names)) => index.upsert(summary, &names),
                 None => index.remove(*client),
@@ -545,9 +589,9 @@ impl Store {
         merged.extend(new_fields);
         let hlc = tick(&mut self.clock);
         let now = Utc::now();
-        let at = now.to_rfc3339();
+        let at = timestamp(now);
         let client_id = record.body.client_id(id);
-        let occurred = record.body.occurred_at().unwrap_or(record.meta.created_at).to_rfc3339();
+        let occurred = timestamp(record.body.occurred_at().unwrap_or(record.meta.created_at));
         tx.prepare_cached(
             "UPDATE records SET data = ?2, updated_at = ?3, updated_by = ?4, device = ?5, hlc = ?6,
                  client_id = ?7, occurred_at = ?8
@@ -569,7 +613,7 @@ impl Store {
                 record_id: id,
                 kind: T::KIND,
                 op: Op::Update,
-                changes,
+                changes: Value::Object(changes).to_string(),
                 base_version: record.meta.version,
                 hlc,
                 at: &at,
@@ -580,7 +624,8 @@ impl Store {
         record.meta.updated_by = self.actor.user.clone();
         record.meta.device = self.actor.device;
         record.meta.hlc = hlc;
-        let touched = client_id.into_iter().collect();
+        let mut touched = Touched::new();
+        touch_full(&mut touched, client_id);
         commit(tx, &self.clock, self.summaries.then_some(&touched))?;
         self.reindex(&touched)?;
         Ok(record)
@@ -595,7 +640,7 @@ impl Store {
             return Err(StoreError::SignedOff { kind: T::KIND.as_str() });
         }
         let hlc = tick(&mut self.clock);
-        let at = Utc::now().to_rfc3339();
+        let at = timestamp(Utc::now());
         tx.prepare_cached(
             "UPDATE records SET deleted = 1, updated_at = ?2, updated_by = ?3, device = ?4, hlc = ?5 WHERE id = ?1",
         )?
@@ -614,7 +659,7 @@ impl Store {
                 record_id: id,
                 kind: T::KIND,
                 op: Op::Delete,
-                changes,
+                changes: Value::Object(changes).to_string(),
                 base_version: record.meta.version,
                 hlc,
                 at: &at,
@@ -622,7 +667,8 @@ impl Store {
         )?;
         let client_id = record.body.client_id(id);
         audit::record(&tx, &self.actor, AuditAction::Delete, Some(T::KIND), Some(id), client_id, None)?;
-        let touched = client_id.into_iter().collect();
+        let mut touched = Touched::new();
+        touch_full(&mut touched, client_id);
         commit(tx, &self.clock, self.summaries.then_some(&touched))?;
         self.reindex(&touched)
     }
@@ -895,12 +941,15 @@ impl Store {
         for row in rows {
             let (mutation_id, record_id, kind, op, changes, base_version, hlc) = row?;
             let corrupt = |reason: String| StoreError::Unreadable { path: self.dir.clone(), reason };
+            let op = Op::parse(&op).ok_or_else(|| corrupt(format!("outbox op {op}")))?;
+            let changes: Map<String, Value> = serde_json::from_str(&changes).map_err(|e| corrupt(e.to_string()))?;
+            let changes = if op == Op::Create { field_changes(&Map::new(), &changes) } else { changes };
             out.push(Mutation {
                 mutation_id: Uuid::parse_str(&mutation_id).map_err(|e| corrupt(e.to_string()))?,
                 record_id: Uuid::parse_str(&record_id).map_err(|e| corrupt(e.to_string()))?,
                 kind: RecordKind::parse(&kind).ok_or_else(|| corrupt(format!("outbox kind {kind}")))?,
-                op: Op::parse(&op).ok_or_else(|| corrupt(format!("outbox op {op}")))?,
-                changes: serde_json::from_str(&changes).map_err(|e| corrupt(e.to_string()))?,
+                op,
+                changes,
                 base_version,
                 hlc: hlc.parse().map_err(|e: outreach_domain::hlc::HlcParseError| corrupt(e.to_string()))?,
             });
@@ -935,11 +984,14 @@ impl Store {
 
 /// Saves the clock, refreshes the summaries of the clients touched and
 /// commits: the last step of every write.
-fn commit(tx: Transaction<'_>, clock: &Hlc, touched: Option<&BTreeSet<Uuid>>) -> Result<()> {
+fn commit(tx: Transaction<'_>, clock: &Hlc, touched: Option<&Touched>) -> Result<()> {
     meta_set(&tx, "hlc", &clock.to_string())?;
     let today = today();
-    for client in touched.into_iter().flatten() {
-        summary::refresh(&tx, *client, today)?;
+    for (client, refresh) in touched.into_iter().flatten() {
+        match refresh {
+            Refresh::Full => summary::refresh(&tx, *client, today)?,
+            Refresh::LastContact(at) => summary::note_contact(&tx, *client, at)?,
+        }
     }
     tx.commit()?;
     Ok(())

@@ -188,6 +188,17 @@ pub fn refresh(conn: &Connection, client_id: Uuid, today: NaiveDate) -> Result<(
     Ok(())
 }
 
+/// Moves a client's last-contact time forward to `at` (a new contact was
+/// added): the only part of the summary a new contact can change.
+pub fn note_contact(conn: &Connection, client_id: Uuid, at: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE client_index SET last_contact_at = ?2
+         WHERE client_id = ?1 AND (last_contact_at IS NULL OR last_contact_at < ?2)",
+    )?
+    .execute(params![client_id.to_string(), at])?;
+    Ok(())
+}
+
 /// Recomputes every summary row (after a migration, or to repair).
 pub fn rebuild_all(conn: &Connection, today: NaiveDate) -> Result<usize> {
     conn.execute("DELETE FROM client_index", [])?;

@@ -271,6 +271,18 @@ fn the_overview_shows_eligibility_flags_latest_risk_and_recent_contacts() {
     assert!(overview.latest_risk.is_some());
     let summary = store.search("olive", &ClientFilter::default(), today(), 1).unwrap().remove(0);
     assert_eq!(summary.safety_flags[0].expose(), "Do not visit alone");
+    // with the search index loaded, a new contact moves the last-contact time
+    // forward in memory and on disk
+    let before = summary.last_contact_at.unwrap();
+    let mut later = contact(id, 0);
+    later.at = (Utc::now() + Duration::hours(1)).fixed_offset();
+    store.create(later).unwrap();
+    let after = store.search("olive", &ClientFilter::default(), today(), 1).unwrap().remove(0);
+    assert!(after.last_contact_at.unwrap() > before);
+    drop(store);
+    let mut reopened = Store::open(_dir.path(), PASS).unwrap();
+    let on_disk = reopened.search("olive", &ClientFilter::default(), today(), 1).unwrap().remove(0);
+    assert_eq!(on_disk.last_contact_at, after.last_contact_at);
 }
 
 #[test]
