@@ -89,7 +89,11 @@ fn new_values(m: &Mutation) -> Map<String, Value> {
 /// Merges field by field: a field the server has not changed since the
 /// device saw it takes the new value; a field both changed to different
 /// values is a conflict and keeps the server's value.
-fn merge_fields(data: &Map<String, Value>, m: &Mutation, strict_create: bool) -> (Map<String, Value>, Vec<FieldConflict>) {
+fn merge_fields(
+    data: &Map<String, Value>,
+    m: &Mutation,
+    strict_create: bool,
+) -> (Map<String, Value>, Vec<FieldConflict>) {
     let mut merged = data.clone();
     let mut conflicts = Vec::new();
     for (field, change) in m.field_changes() {
@@ -144,7 +148,11 @@ pub fn decide(current: Option<Current<'_>>, m: &Mutation) -> Decision {
             } else {
                 let mut conflicts = conflicts;
                 if undelete {
-                    conflicts.push(FieldConflict { field: "deleted".into(), kept: Value::Bool(false), other: Value::Bool(true) });
+                    conflicts.push(FieldConflict {
+                        field: "deleted".into(),
+                        kept: Value::Bool(false),
+                        other: Value::Bool(true),
+                    });
                 }
                 Decision::Write { data, conflicts, undelete }
             }
@@ -157,7 +165,11 @@ pub fn decide(current: Option<Current<'_>>, m: &Mutation) -> Decision {
         Op::Delete => Decision::Unchanged {
             // Someone edited it after this device last saw it: keep the
             // record and flag the delete for review.
-            conflicts: vec![FieldConflict { field: "deleted".into(), kept: Value::Bool(false), other: Value::Bool(true) }],
+            conflicts: vec![FieldConflict {
+                field: "deleted".into(),
+                kept: Value::Bool(false),
+                other: Value::Bool(true),
+            }],
         },
     }
 }
@@ -210,10 +222,19 @@ mod tests {
             },
             Case {
                 name: "different fields edited on both sides both survive",
-                m: mutation(c, Op::Update, 1, json!({"gender": {"old": "female", "new": "non_binary"}, "area": {"old": "Wirral", "new": "Halton"}})),
+                m: mutation(
+                    c,
+                    Op::Update,
+                    1,
+                    json!({"gender": {"old": "female", "new": "non_binary"}, "area": {"old": "Wirral", "new": "Halton"}}),
+                ),
                 expect: Decision::Write {
                     data: map(json!({"area": "Halton", "phone": "1", "gender": "male", "extra": "kept"})),
-                    conflicts: vec![FieldConflict { field: "gender".into(), kept: json!("male"), other: json!("non_binary") }],
+                    conflicts: vec![FieldConflict {
+                        field: "gender".into(),
+                        kept: json!("male"),
+                        other: json!("non_binary"),
+                    }],
                     undelete: false,
                 },
             },
@@ -244,7 +265,11 @@ mod tests {
                 m: mutation(c, Op::Create, 0, json!({"area": {"old": null, "new": "Knowsley"}})),
                 expect: Decision::Write {
                     data: server.clone(),
-                    conflicts: vec![FieldConflict { field: "area".into(), kept: json!("Wirral"), other: json!("Knowsley") }],
+                    conflicts: vec![FieldConflict {
+                        field: "area".into(),
+                        kept: json!("Wirral"),
+                        other: json!("Knowsley"),
+                    }],
                     undelete: false,
                 },
             },
@@ -262,7 +287,10 @@ mod tests {
     #[test]
     fn a_create_of_a_new_record_writes_its_fields() {
         let m = mutation(RecordKind::Contact, Op::Create, 0, json!({"notes": {"old": null, "new": "hi"}}));
-        assert_eq!(decide(None, &m), Decision::Write { data: map(json!({"notes": "hi"})), conflicts: vec![], undelete: false });
+        assert_eq!(
+            decide(None, &m),
+            Decision::Write { data: map(json!({"notes": "hi"})), conflicts: vec![], undelete: false }
+        );
     }
 
     #[test]
