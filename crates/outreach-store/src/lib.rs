@@ -8,6 +8,10 @@
 //! entry in the same transaction; a per-client summary row feeds lists,
 //! filters and the in-memory fuzzy [`search`] index.
 //!
+//! Sync ([`store::sync`]) keeps a mirror of each record as the server last
+//! confirmed it, removes acknowledged changes from the outbox, and applies
+//! pulled pages (with their cursor) in one transaction each.
+//!
 //! The schema comes from the numbered SQL files in `migrations/client/`.
 
 pub mod audit;
@@ -20,5 +24,6 @@ pub mod summary;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use error::{Result, StoreError};
+pub use store::sync::NeedsAttention;
 pub use store::{ClientOverview, CountReport, Store};
 pub use summary::{ClientFilter, ClientSummary};

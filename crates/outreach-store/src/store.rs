@@ -17,6 +17,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
+pub mod sync;
+
 /// File name of the encrypted database inside the data folder.
 pub const DB_FILE: &str = "outreach.db";
 /// File name of the wrapped data key inside the data folder.

@@ -5,6 +5,10 @@ use outreach_protocol::{Mutation, Op};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// The device-side merge of a pulled record with local edits, kept beside
+/// the server's rule (see [`crate::incoming`]).
+pub use crate::incoming::three_way;
+
 /// The server's current copy of a record, as the merge sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Current<'a> {

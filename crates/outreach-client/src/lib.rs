@@ -1,0 +1,137 @@
+//! The laptop's HTTP client for the Outreach server: signing in at base
+//! ([`login`]) and [`HttpTransport`], the sync engine's transport.
+//!
+//! Every request carries the protocol and schema version headers; the
+//! device token travels only in the `Authorization` header, never in a URL.
+//! Push bodies are gzip-compressed; responses are decompressed by reqwest.
+//! Errors are mapped onto [`TransportError`] so the engine can tell a lost
+//! connection (retry later) from a revoked device (wipe) or an app that is
+//! too old (update).
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use outreach_protocol::api::{
+    ErrorBody, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse, ResolveRequest,
+};
+use outreach_protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER, SCHEMA_VERSION};
+use outreach_sync::transport::{SyncTransport, TransportError};
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use std::io::Write;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// How long one request may take before it counts as a lost connection.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn http_client() -> Result<Client, TransportError> {
+    Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| TransportError::Network(e.to_string()))
+}
+
+fn versioned(request: RequestBuilder) -> RequestBuilder {
+    request.header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string()).header(SCHEMA_HEADER, SCHEMA_VERSION.to_string())
+}
+
+fn send(request: RequestBuilder) -> Result<Response, TransportError> {
+    let response = request.send().map_err(|e| TransportError::Network(e.to_string()))?;
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let body: Option<ErrorBody> = response.json().ok();
+    let (code, message) = match body {
+        Some(b) => (b.code, b.message),
+        None => (status.as_u16().to_string(), status.canonical_reason().unwrap_or("error").to_string()),
+    };
+    Err(match code.as_str() {
+        "device_revoked" => TransportError::DeviceRevoked,
+        "protocol_too_old" => TransportError::ProtocolTooOld(message),
+        _ if status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::BAD_GATEWAY => {
+            TransportError::Network(format!("{status}: {message}"))
+        }
+        _ => TransportError::Server { code, message },
+    })
+}
+
+fn read<T: DeserializeOwned>(response: Response) -> Result<T, TransportError> {
+    response.json().map_err(|e| TransportError::Server {
+        code: "bad_response".into(),
+        message: format!("the server's answer could not be read: {e}"),
+    })
+}
+
+/// Signs in at base: registers this device and returns its token. The
+/// password is sent once and never stored on the laptop.
+pub fn login(server: &str, request: &LoginRequest) -> Result<LoginResponse, TransportError> {
+    let client = http_client()?;
+    let url = format!("{}/api/v1/login", server.trim_end_matches('/'));
+    read(send(versioned(client.post(url)).json(request))?)
+}
+
+/// The sync engine's transport over HTTP(S) to one server, as one device.
+pub struct HttpTransport {
+    base: String,
+    token: String,
+    client: Client,
+}
+
+impl HttpTransport {
+    /// A transport for the server at `server` (e.g. `https://outreach.example.org`)
+    /// authenticating with this device's `token`.
+    pub fn new(server: &str, token: &str) -> Result<Self, TransportError> {
+        Ok(Self { base: server.trim_end_matches('/').to_string(), token: token.to_string(), client: http_client()? })
+    }
+
+    fn request(&self, builder: RequestBuilder) -> RequestBuilder {
+        versioned(builder).bearer_auth(&self.token)
+    }
+}
+
+impl SyncTransport for HttpTransport {
+    fn push(&mut self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+        let json = serde_json::to_vec(request).map_err(|e| TransportError::Server {
+            code: "encode".into(),
+            message: format!("could not encode the changes: {e}"),
+        })?;
+        let mut gzip = GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::fast());
+        gzip.write_all(&json).map_err(|e| TransportError::Network(e.to_string()))?;
+        let body = gzip.finish().map_err(|e| TransportError::Network(e.to_string()))?;
+        let builder = self
+            .client
+            .post(format!("{}/api/v1/sync/push", self.base))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::CONTENT_ENCODING, "gzip")
+            .body(body);
+        read(send(self.request(builder))?)
+    }
+
+    fn pull(&mut self, cursor: i64, limit: usize) -> Result<PullResponse, TransportError> {
+        let builder = self.client.get(format!("{}/api/v1/sync/pull?cursor={cursor}&limit={limit}", self.base));
+        read(send(self.request(builder))?)
+    }
+
+    fn resolve(&mut self, conflict: Uuid, request: &ResolveRequest) -> Result<(), TransportError> {
+        let builder = self.client.post(format!("{}/api/v1/conflicts/{conflict}/resolve", self.base)).json(request);
+        send(self.request(builder)).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_server_is_a_network_error_not_a_panic() {
+        // Port 9 on loopback (discard) is closed here: connection refused.
+        let mut transport = HttpTransport::new("http://127.0.0.1:9", "token").unwrap();
+        match transport.pull(0, 10) {
+            Err(TransportError::Network(_)) => {}
+            other => panic!("expected a network error, got {other:?}"),
+        }
+    }
+}

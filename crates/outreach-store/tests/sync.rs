@@ -1,0 +1,239 @@
+//! The store's side of sync on hand-made server answers: pages applied with
+//! their cursor, fields from newer versions kept, acknowledgements, the
+//! 'needs attention' list, drops, conflicts and the wipe of a revoked device.
+
+use chrono::Utc;
+use outreach_domain::{Client, Hlc, RecordKind};
+use outreach_protocol::Op;
+use outreach_protocol::api::{Conflict, MutationResult, Outcome, PullResponse, RecordChange};
+use outreach_store::{ClientFilter, Store, StoreError};
+use outreach_sync::PendingResolution;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+const PASS: &str = "correct horse battery staple";
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::init(dir.path(), PASS, "amy.w").unwrap();
+    (dir, store)
+}
+
+fn map(v: Value) -> Map<String, Value> {
+    v.as_object().unwrap().clone()
+}
+
+fn client_change(id: Uuid, data: Value, version: i64, seq: i64) -> RecordChange {
+    RecordChange {
+        id,
+        kind: RecordKind::Client,
+        client_id: Some(id),
+        data: map(data),
+        version,
+        seq,
+        deleted: false,
+        erased: false,
+        hlc: Hlc::zero(Uuid::now_v7()).tick(Utc::now().timestamp_millis()),
+        updated_at: Utc::now(),
+        updated_by: "ben.t".into(),
+    }
+}
+
+fn page(changes: Vec<RecordChange>, next_cursor: i64) -> PullResponse {
+    PullResponse { changes, conflicts: vec![], drops: vec![], next_cursor, has_more: false, remaining: 0 }
+}
+
+/// A client body as a device of this version writes it, plus `extra` fields.
+fn body(name: &str, extra: Value) -> Value {
+    let client = Client { name: Some(name.to_string().into()), area: "Wirral".into(), ..Default::default() };
+    let mut data = serde_json::to_value(client).unwrap();
+    data.as_object_mut().unwrap().extend(map(extra));
+    data
+}
+
+fn today() -> chrono::NaiveDate {
+    Utc::now().date_naive()
+}
+
+#[test]
+fn a_new_store_has_not_synced() {
+    let (_dir, store) = store();
+    assert_eq!(store.sync_cursor().unwrap(), 0);
+    assert!(store.last_sync_at().unwrap().is_none());
+    assert!(store.server_url().unwrap().is_none());
+    assert!(store.conflicts().unwrap().is_empty());
+    assert!(store.needs_attention().unwrap().is_empty());
+}
+
+#[test]
+fn a_store_from_before_sync_upgrades_with_empty_sync_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut old = Store::init_at_version(dir.path(), PASS, "amy.w", 2).unwrap();
+    old.create(Client { name: Some("Jo Bloggs".to_string().into()), area: "Wirral".into(), ..Default::default() })
+        .unwrap();
+    drop(old);
+    let mut store = Store::open(dir.path(), PASS).unwrap();
+    assert_eq!(store.sync_cursor().unwrap(), 0);
+    assert_eq!(store.pending_batch(10).unwrap().len(), 1, "changes made before the upgrade still go up");
+    store.set_server_url(" https://outreach.example.org ").unwrap();
+    store.sync_finished().unwrap();
+    assert_eq!(store.server_url().unwrap().as_deref(), Some("https://outreach.example.org"));
+    assert!(store.last_sync_at().unwrap().is_some());
+}
+
+#[test]
+fn a_pulled_record_is_stored_as_sent_with_fields_this_version_does_not_know() {
+    let (_dir, mut store) = store();
+    let id = Uuid::now_v7();
+    let data = body("Jo Bloggs", json!({"from_a_newer_version": {"x": 1}}));
+    let applied = store.apply_pull_page(&page(vec![client_change(id, data.clone(), 1, 5)], 5)).unwrap();
+    assert_eq!(applied.overwritten, 1);
+    assert_eq!(store.sync_cursor().unwrap(), 5);
+    assert_eq!(store.record_states().unwrap()[&id], (map(data), false));
+    assert_eq!(store.outbox_len().unwrap(), 0, "a pulled record is not sent back");
+
+    // A local edit keeps the unknown field and sends only what changed.
+    let edited = store.update::<Client>(id, |c| c.phone = Some("0151".to_string().into())).unwrap();
+    assert_eq!(edited.meta.version, 1);
+    assert_eq!(store.record_states().unwrap()[&id].0["from_a_newer_version"], json!({"x": 1}));
+    let pending = store.pending_batch(10).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!((pending[0].op, pending[0].base_version), (Op::Update, 1));
+    assert_eq!(pending[0].changes.keys().collect::<Vec<_>>(), ["phone"]);
+
+    // Lists and search see the pulled client.
+    let found = store.search("jo blogs", &ClientFilter::default(), today(), 5).unwrap();
+    assert_eq!(found.first().map(|s| s.id), Some(id));
+}
+
+#[test]
+fn the_cursor_is_saved_with_each_page_and_never_moves_back() {
+    let (_dir, mut store) = store();
+    let id = Uuid::now_v7();
+    let body = json!({"name": "Jo Bloggs", "area": "Wirral"});
+    store.apply_pull_page(&page(vec![client_change(id, body.clone(), 2, 9)], 9)).unwrap();
+    let older = page(vec![client_change(id, json!({"name": "Jo", "area": "Halton"}), 1, 4)], 4);
+    let applied = store.apply_pull_page(&older).unwrap();
+    assert_eq!(applied.stale, 1);
+    assert_eq!(store.sync_cursor().unwrap(), 9);
+    assert_eq!(store.record_states().unwrap()[&id].0, map(body));
+}
+
+#[test]
+fn acknowledged_changes_leave_the_outbox_and_move_the_version_on() {
+    let (_dir, mut store) = store();
+    let c = store
+        .create(Client { name: Some("Jo Bloggs".to_string().into()), area: "Wirral".into(), ..Default::default() })
+        .unwrap();
+    store.update::<Client>(c.meta.id, |c| c.phone = Some("0151".to_string().into())).unwrap();
+    store.delete::<Client>(c.meta.id).unwrap();
+    let sent = store.pending_batch(10).unwrap();
+    assert_eq!(sent.iter().map(|m| m.base_version).collect::<Vec<_>>(), [0, 0, 0]);
+
+    // The create lands as version 1: the later changes were made on top of it.
+    let create = [MutationResult { mutation_id: sent[0].mutation_id, outcome: Outcome::Applied { version: 1 } }];
+    let ack = store.acknowledge(&create).unwrap();
+    assert_eq!((ack.removed, ack.applied), (1, 1));
+    assert_eq!(store.pending_batch(10).unwrap().iter().map(|m| m.base_version).collect::<Vec<_>>(), [1, 1]);
+
+    // Acknowledging the same results again changes nothing.
+    assert_eq!(store.acknowledge(&create).unwrap().unknown, 1);
+    let rest: Vec<_> = sent[1..]
+        .iter()
+        .zip([Outcome::Applied { version: 2 }, Outcome::Applied { version: 3 }])
+        .map(|(m, outcome)| MutationResult { mutation_id: m.mutation_id, outcome })
+        .collect();
+    assert_eq!(store.acknowledge(&rest).unwrap().removed, 2);
+    assert_eq!(store.outbox_len().unwrap(), 0);
+}
+
+#[test]
+fn a_refused_new_record_stays_here_and_needs_attention() {
+    let (_dir, mut store) = store();
+    let c = store
+        .create(Client { name: Some("Jo Bloggs".to_string().into()), area: "Wirral".into(), ..Default::default() })
+        .unwrap();
+    let sent = store.pending_batch(10).unwrap();
+    let refused = Outcome::Rejected { code: "forbidden".into(), reason: "not your team's area".into() };
+    let ack = store.acknowledge(&[MutationResult { mutation_id: sent[0].mutation_id, outcome: refused }]).unwrap();
+    assert_eq!(ack.rejected, 1);
+    assert_eq!(store.outbox_len().unwrap(), 0);
+    let attention = store.needs_attention().unwrap();
+    assert_eq!(attention.len(), 1);
+    assert_eq!(attention[0].mutation, sent[0]);
+    assert_eq!((attention[0].code.as_str(), attention[0].reason.as_str()), ("forbidden", "not your team's area"));
+    assert!(store.record_states().unwrap().contains_key(&c.meta.id), "the worker's record is not deleted");
+}
+
+#[test]
+fn a_record_out_of_scope_is_dropped_but_changes_to_it_still_go_up() {
+    let (_dir, mut store) = store();
+    let id = Uuid::now_v7();
+    store.apply_pull_page(&page(vec![client_change(id, body("Jo Bloggs", json!({})), 1, 1)], 1)).unwrap();
+    store.update::<Client>(id, |c| c.phone = Some("0151".to_string().into())).unwrap();
+    let mut drop_page = page(vec![], 2);
+    drop_page.drops = vec![id];
+    assert_eq!(store.apply_pull_page(&drop_page).unwrap().dropped, 1);
+    assert!(store.record_states().unwrap().is_empty());
+    assert!(store.list_clients(&ClientFilter::default(), today(), 0, 10).unwrap().is_empty());
+    assert_eq!(store.outbox_len().unwrap(), 1, "the server judges the waiting change");
+}
+
+#[test]
+fn conflicts_arrive_with_pages_and_are_resolved_as_ordinary_changes() {
+    let (_dir, mut store) = store();
+    let id = Uuid::now_v7();
+    let conflict = Conflict {
+        id: Uuid::now_v7(),
+        record_id: id,
+        kind: RecordKind::Client,
+        field: "phone".into(),
+        kept: json!("0151 AAA"),
+        other: json!("0151 BBB"),
+        other_user: "ben.t".into(),
+        other_device: Uuid::now_v7(),
+        other_hlc: Hlc::zero(Uuid::now_v7()),
+        resolved_by: None,
+        seq: 3,
+    };
+    let mut first = page(vec![client_change(id, body("Jo", json!({"phone": "0151 AAA"})), 2, 2)], 3);
+    first.conflicts = vec![conflict.clone()];
+    store.apply_pull_page(&first).unwrap();
+    store.apply_pull_page(&first).unwrap();
+    assert_eq!(store.conflicts().unwrap(), vec![conflict.clone()]);
+
+    let unknown = store.resolve_conflict(Uuid::now_v7(), json!("x")).unwrap_err();
+    assert!(matches!(unknown, StoreError::RecordNotFound { kind: "conflict", .. }), "{unknown}");
+    store.resolve_conflict(conflict.id, json!("0151 BBB")).unwrap();
+    let unsent = store.unsent_resolutions().unwrap();
+    assert_eq!(
+        unsent,
+        vec![PendingResolution { conflict: conflict.id, value: json!("0151 BBB"), after: 1 }],
+        "sent after the change that carries the choice"
+    );
+    let pending = store.pending_batch(10).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].changes["phone"], json!({"old": "0151 AAA", "new": "0151 BBB"}));
+    assert_eq!(pending[0].base_version, 2);
+    let audit = store.audit_entries(Some(id), 1).unwrap();
+    assert_eq!(audit[0].action, "update");
+
+    // The server's older, unresolved copy does not undo the local choice.
+    store.apply_pull_page(&first).unwrap();
+    assert_eq!(store.conflicts().unwrap()[0].resolved_by.as_deref(), Some("amy.w"));
+    store.mark_resolution_sent(conflict.id).unwrap();
+    assert!(store.unsent_resolutions().unwrap().is_empty());
+}
+
+#[test]
+fn wiping_a_revoked_device_removes_the_database_and_key() {
+    let (dir, mut store) = store();
+    store
+        .create(Client { name: Some("Jo Bloggs".to_string().into()), area: "Wirral".into(), ..Default::default() })
+        .unwrap();
+    let removed = store.wipe().unwrap();
+    let names: Vec<_> = removed.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert!(names.contains(&"outreach.db".into()) && names.contains(&"outreach.key".into()), "{names:?}");
+    assert!(!Store::exists(dir.path()));
+    assert!(matches!(Store::open(dir.path(), PASS), Err(StoreError::NotFound(_))));
+}

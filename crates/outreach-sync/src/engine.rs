@@ -1,0 +1,585 @@
+//! One sync run: push every waiting change in batches, acknowledging each
+//! batch, sending each conflict resolution at its place among the changes,
+//! then pull pages until the server has no more, applying each page. Every step is saved as it completes, so a
+//! run cut short by a lost connection resumes exactly where it stopped.
+//!
+//! The engine holds no state of its own: the local store (anything that
+//! implements [`SyncStore`]) keeps the outbox, the cursor and the mirror;
+//! the server is reached through a [`SyncTransport`]. Retrying a failed
+//! run is the scheduler's job (see [`crate::Backoff`]).
+
+use crate::transport::{SyncTransport, TransportError};
+use outreach_protocol::Mutation;
+use outreach_protocol::Op;
+use outreach_protocol::api::{MutationResult, PullResponse, PushRequest, ResolveRequest};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use thiserror::Error;
+use uuid::Uuid;
+
+/// How many mutations one push carries by default.
+pub const DEFAULT_BATCH: usize = 500;
+/// How many changes one pull page asks for by default.
+pub const DEFAULT_PAGE: usize = 500;
+
+/// What an acknowledgement did to the outbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Acknowledged {
+    /// Outbox rows removed.
+    pub removed: usize,
+    /// Applied as sent.
+    pub applied: usize,
+    /// Applied with others' changes (possibly with conflicts).
+    pub merged: usize,
+    /// Nothing to change on the server.
+    pub unchanged: usize,
+    /// Refused: moved to the 'needs attention' list.
+    pub rejected: usize,
+    /// Results for mutations no longer in the outbox (already acknowledged).
+    pub unknown: usize,
+}
+
+/// What applying one pull page did to the local store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PageApplied {
+    /// Records replaced by the server's copy.
+    pub overwritten: usize,
+    /// Records with local changes waiting, merged field by field.
+    pub merged: usize,
+    /// Fields where both sides changed a merged record differently (the
+    /// local value was kept; the server decides when it is pushed).
+    pub clashes: usize,
+    /// Records erased by an administrator or out of scope, removed here.
+    pub dropped: usize,
+    /// Records older than the copy already held (a page applied twice).
+    pub stale: usize,
+    /// Conflicts received (new or updated).
+    pub conflicts: usize,
+}
+
+/// A conflict a person resolved on this device, not yet sent to the server.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PendingResolution {
+    /// The conflict.
+    pub conflict: Uuid,
+    /// The value chosen.
+    pub value: Value,
+    /// How many of the waiting changes (oldest first) were made before the
+    /// choice: they must reach the server first, and later ones after, so
+    /// the server sees the worker's actions in the order they happened.
+    pub after: usize,
+}
+
+/// The local side of sync, as the engine needs it. `outreach-store`
+/// implements it for its encrypted `Store`; each method is one transaction.
+pub trait SyncStore {
+    /// The store's error type.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// How many changes wait in the outbox.
+    fn pending_count(&self) -> Result<usize, Self::Error>;
+    /// The oldest `limit` waiting changes, in the order they were made.
+    fn pending_batch(&self, limit: usize) -> Result<Vec<Mutation>, Self::Error>;
+    /// Records the server's results for pushed changes, in one transaction.
+    fn acknowledge(&mut self, results: &[MutationResult]) -> Result<Acknowledged, Self::Error>;
+    /// Conflicts resolved on this device that the server has not been told of.
+    fn unsent_resolutions(&self) -> Result<Vec<PendingResolution>, Self::Error>;
+    /// Marks a resolution as received by the server.
+    fn resolution_sent(&mut self, conflict: Uuid) -> Result<(), Self::Error>;
+    /// Where the next pull starts.
+    fn sync_cursor(&self) -> Result<i64, Self::Error>;
+    /// Applies one page and saves its cursor, in one transaction.
+    fn apply_pull_page(&mut self, page: &PullResponse) -> Result<PageApplied, Self::Error>;
+    /// Records that a whole run completed.
+    fn sync_finished(&mut self) -> Result<(), Self::Error>;
+    /// Deletes the store's files (the device was revoked); returns what was removed.
+    fn wipe(&mut self) -> Result<Vec<PathBuf>, Self::Error>;
+}
+
+/// Which half of a run is under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Sending local changes.
+    Push,
+    /// Receiving the server's changes.
+    Pull,
+}
+
+/// Progress of a run, for the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// The current phase.
+    pub phase: Phase,
+    /// Changes sent and acknowledged so far.
+    pub up: usize,
+    /// Records received so far.
+    pub down: usize,
+    /// How far through the current phase, 0 to 100 (pull estimates it from
+    /// the server's `remaining`).
+    pub percent: u8,
+}
+
+/// What a completed run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// Push requests sent.
+    pub batches: usize,
+    /// The outbox acknowledgements, summed over batches.
+    pub acknowledged: Acknowledged,
+    /// Conflict resolutions sent.
+    pub resolutions: usize,
+    /// Pull pages applied.
+    pub pages: usize,
+    /// Records received.
+    pub pulled: usize,
+    /// What the pages did, summed.
+    pub applied: PageApplied,
+}
+
+/// Why a run stopped. Whatever the reason, every batch acknowledged and
+/// every page applied before it is kept.
+#[derive(Debug, Error)]
+pub enum SyncError<E: std::error::Error + 'static> {
+    /// No connection, or it dropped: try again later; the next run resumes.
+    #[error(
+        "could not reach the server ({0}); everything done so far is saved and the next sync carries on from there"
+    )]
+    Network(String),
+    /// The device was revoked and its store wiped.
+    #[error("this device was revoked by an administrator; its local store was wiped ({} files removed)", removed.len())]
+    DeviceRevoked {
+        /// The files removed.
+        removed: Vec<PathBuf>,
+    },
+    /// The device was revoked but wiping the store failed.
+    #[error("this device was revoked by an administrator, but wiping its store failed: {0}")]
+    WipeFailed(#[source] E),
+    /// The app must be updated before it can sync.
+    #[error("this version of Outreach is too old for the server ({0}); update Outreach, then sync again")]
+    ProtocolTooOld(String),
+    /// The server failed or refused; try again later.
+    #[error("the server could not complete the sync ({code}): {message}")]
+    Server {
+        /// Stable code or HTTP status.
+        code: String,
+        /// What the server said.
+        message: String,
+    },
+    /// The local store failed.
+    #[error("the local store failed during sync: {0}")]
+    Store(#[source] E),
+}
+
+impl<E: std::error::Error + 'static> SyncError<E> {
+    /// Whether a scheduler should try again later (with [`crate::Backoff`]).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Network(_) | Self::Server { .. })
+    }
+}
+
+/// How many of `batch` to send in one push: all of it, or up to (not
+/// including) a delete of a record changed earlier in the batch. The delete
+/// then goes out after the earlier change is acknowledged, carrying the
+/// version that change produced, so the server does not mistake the
+/// device's own edit for one the delete did not see.
+pub fn push_cut(batch: &[Mutation]) -> usize {
+    let mut seen = HashSet::new();
+    for (i, m) in batch.iter().enumerate() {
+        if m.op == Op::Delete && seen.contains(&m.record_id) {
+            return i;
+        }
+        seen.insert(m.record_id);
+    }
+    batch.len()
+}
+
+fn percent(done: usize, total: usize) -> u8 {
+    (done.min(total) * 100).checked_div(total).map_or(100, |p| p as u8)
+}
+
+/// Runs sync: the batch and page sizes are its only settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Engine {
+    /// Mutations per push.
+    pub batch_size: usize,
+    /// Changes per pull page.
+    pub page_size: usize,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self { batch_size: DEFAULT_BATCH, page_size: DEFAULT_PAGE }
+    }
+}
+
+impl Engine {
+    /// Runs one sync of `store` with the server behind `transport`,
+    /// reporting progress after every batch and page.
+    ///
+    /// A lost connection stops the run with [`SyncError::Network`], leaving
+    /// everything resumable; a revoked device has its store wiped.
+    pub fn run<S, T>(
+        &self,
+        store: &mut S,
+        transport: &mut T,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, SyncError<S::Error>>
+    where
+        S: SyncStore + ?Sized,
+        T: SyncTransport + ?Sized,
+    {
+        let mut report = SyncReport::default();
+        match self.exchange(store, transport, progress, &mut report) {
+            Ok(()) => Ok(report),
+            Err(Stop::Store(e)) => Err(SyncError::Store(e)),
+            Err(Stop::Transport(TransportError::DeviceRevoked)) => match store.wipe() {
+                Ok(removed) => Err(SyncError::DeviceRevoked { removed }),
+                Err(e) => Err(SyncError::WipeFailed(e)),
+            },
+            Err(Stop::Transport(TransportError::Network(m))) => Err(SyncError::Network(m)),
+            Err(Stop::Transport(TransportError::ProtocolTooOld(m))) => Err(SyncError::ProtocolTooOld(m)),
+            Err(Stop::Transport(TransportError::Server { code, message })) => Err(SyncError::Server { code, message }),
+            Err(Stop::NoProgress(what)) => Err(SyncError::Server { code: "no_progress".into(), message: what.into() }),
+        }
+    }
+
+    fn exchange<S, T>(
+        &self,
+        store: &mut S,
+        transport: &mut T,
+        progress: &mut dyn FnMut(Progress),
+        report: &mut SyncReport,
+    ) -> Result<(), Stop<S::Error>>
+    where
+        S: SyncStore + ?Sized,
+        T: SyncTransport + ?Sized,
+    {
+        let total_up = store.pending_count().map_err(Stop::Store)?;
+        let mut up = 0;
+        loop {
+            // Resolutions go out between the changes made before and after them.
+            let resolutions = store.unsent_resolutions().map_err(Stop::Store)?;
+            for due in resolutions.iter().filter(|r| r.after == 0) {
+                let request = ResolveRequest { value: due.value.clone() };
+                transport.resolve(due.conflict, &request).map_err(Stop::Transport)?;
+                store.resolution_sent(due.conflict).map_err(Stop::Store)?;
+                report.resolutions += 1;
+            }
+            let next_resolution = resolutions.iter().map(|r| r.after).filter(|after| *after > 0).min();
+            let limit = next_resolution.map_or(self.batch_size, |n| n.min(self.batch_size)).max(1);
+            let mut batch = store.pending_batch(limit).map_err(Stop::Store)?;
+            if batch.is_empty() {
+                break;
+            }
+            batch.truncate(push_cut(&batch));
+            let response = transport.push(&PushRequest { mutations: batch }).map_err(Stop::Transport)?;
+            let ack = store.acknowledge(&response.results).map_err(Stop::Store)?;
+            if ack.removed == 0 {
+                return Err(Stop::NoProgress("the server acknowledged none of the changes sent"));
+            }
+            report.batches += 1;
+            add_ack(&mut report.acknowledged, &ack);
+            up += ack.removed;
+            progress(Progress { phase: Phase::Push, up, down: 0, percent: percent(up, total_up) });
+        }
+        let mut down = 0;
+        loop {
+            let cursor = store.sync_cursor().map_err(Stop::Store)?;
+            let page = transport.pull(cursor, self.page_size.max(1)).map_err(Stop::Transport)?;
+            let applied = store.apply_pull_page(&page).map_err(Stop::Store)?;
+            report.pages += 1;
+            add_page(&mut report.applied, &applied);
+            down += page.changes.len();
+            report.pulled = down;
+            let total = down + usize::try_from(page.remaining.max(0)).unwrap_or(usize::MAX);
+            let pct = if page.has_more { percent(down, total).min(99) } else { 100 };
+            progress(Progress { phase: Phase::Pull, up, down, percent: pct });
+            if !page.has_more {
+                break;
+            }
+            if page.next_cursor <= cursor {
+                return Err(Stop::NoProgress("the server said more changes wait but did not move the cursor"));
+            }
+        }
+        store.sync_finished().map_err(Stop::Store)?;
+        Ok(())
+    }
+}
+
+enum Stop<E> {
+    Store(E),
+    Transport(TransportError),
+    NoProgress(&'static str),
+}
+
+fn add_ack(total: &mut Acknowledged, ack: &Acknowledged) {
+    total.removed += ack.removed;
+    total.applied += ack.applied;
+    total.merged += ack.merged;
+    total.unchanged += ack.unchanged;
+    total.rejected += ack.rejected;
+    total.unknown += ack.unknown;
+}
+
+fn add_page(total: &mut PageApplied, page: &PageApplied) {
+    total.overwritten += page.overwritten;
+    total.merged += page.merged;
+    total.clashes += page.clashes;
+    total.dropped += page.dropped;
+    total.stale += page.stale;
+    total.conflicts += page.conflicts;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::FakeServer;
+    use outreach_domain::{Hlc, RecordKind};
+    use outreach_protocol::api::{Outcome, PushResponse};
+    use serde_json::{Map, json};
+    use std::collections::BTreeMap;
+
+    fn mutation(record: u128, op: Op, changes: Value) -> Mutation {
+        Mutation {
+            mutation_id: Uuid::now_v7(),
+            record_id: Uuid::from_u128(record),
+            kind: RecordKind::Client,
+            op,
+            changes: changes.as_object().cloned().unwrap_or_default(),
+            base_version: 0,
+            hlc: Hlc::zero(Uuid::nil()),
+        }
+    }
+
+    #[test]
+    fn a_delete_after_an_edit_of_the_same_record_waits_for_the_next_batch() {
+        let edit = |r| mutation(r, Op::Update, json!({}));
+        let delete = |r| mutation(r, Op::Delete, json!({}));
+        let cases: Vec<(&str, Vec<Mutation>, usize)> = vec![
+            ("empty", vec![], 0),
+            ("no repeats", vec![edit(1), edit(2), delete(3)], 3),
+            ("edits of one record go together", vec![edit(1), edit(1), edit(2)], 3),
+            ("delete after an edit of the same record", vec![edit(1), edit(2), delete(1), edit(3)], 2),
+            ("a delete first is fine", vec![delete(1), edit(2)], 2),
+        ];
+        for (name, batch, expect) in cases {
+            assert_eq!(push_cut(&batch), expect, "{name}");
+        }
+    }
+
+    /// A store held in memory: enough to drive the engine's control flow.
+    #[derive(Default)]
+    struct MemoryStore {
+        outbox: Vec<Mutation>,
+        cursor: i64,
+        records: BTreeMap<Uuid, Map<String, Value>>,
+        resolutions: Vec<(Uuid, Option<Uuid>)>,
+        wiped: bool,
+        finished: usize,
+    }
+
+    #[derive(Debug, Error)]
+    #[error("memory store failed")]
+    struct MemoryError;
+
+    impl SyncStore for MemoryStore {
+        type Error = MemoryError;
+        fn pending_count(&self) -> Result<usize, MemoryError> {
+            Ok(self.outbox.len())
+        }
+        fn pending_batch(&self, limit: usize) -> Result<Vec<Mutation>, MemoryError> {
+            Ok(self.outbox.iter().take(limit).cloned().collect())
+        }
+        fn acknowledge(&mut self, results: &[MutationResult]) -> Result<Acknowledged, MemoryError> {
+            let before = self.outbox.len();
+            self.outbox.retain(|m| !results.iter().any(|r| r.mutation_id == m.mutation_id));
+            Ok(Acknowledged { removed: before - self.outbox.len(), ..Default::default() })
+        }
+        fn unsent_resolutions(&self) -> Result<Vec<PendingResolution>, MemoryError> {
+            // A resolution waits for the changes up to and including `after_mutation`.
+            Ok(self
+                .resolutions
+                .iter()
+                .map(|(conflict, after_mutation)| PendingResolution {
+                    conflict: *conflict,
+                    value: json!("chosen"),
+                    after: self.outbox.iter().position(|m| Some(m.mutation_id) == *after_mutation).map_or(0, |i| i + 1),
+                })
+                .collect())
+        }
+        fn resolution_sent(&mut self, conflict: Uuid) -> Result<(), MemoryError> {
+            self.resolutions.retain(|(c, _)| *c != conflict);
+            Ok(())
+        }
+        fn sync_cursor(&self) -> Result<i64, MemoryError> {
+            Ok(self.cursor)
+        }
+        fn apply_pull_page(&mut self, page: &PullResponse) -> Result<PageApplied, MemoryError> {
+            for c in &page.changes {
+                self.records.insert(c.id, c.data.clone());
+            }
+            self.cursor = page.next_cursor;
+            Ok(PageApplied { overwritten: page.changes.len(), ..Default::default() })
+        }
+        fn sync_finished(&mut self) -> Result<(), MemoryError> {
+            self.finished += 1;
+            Ok(())
+        }
+        fn wipe(&mut self) -> Result<Vec<PathBuf>, MemoryError> {
+            self.wiped = true;
+            Ok(vec![PathBuf::from("outreach.db")])
+        }
+    }
+
+    fn creates(n: u128) -> Vec<Mutation> {
+        (1..=n).map(|i| mutation(i, Op::Create, json!({"area": {"old": null, "new": format!("a{i}")}}))).collect()
+    }
+
+    #[test]
+    fn pushes_in_batches_then_pulls_every_page_reporting_progress() {
+        let server = FakeServer::new();
+        let mut store = MemoryStore { outbox: creates(7), ..Default::default() };
+        let mut transport = server.connect("amy.w", Uuid::now_v7());
+        let mut seen = vec![];
+        let engine = Engine { batch_size: 3, page_size: 2 };
+        let report = engine.run(&mut store, &mut transport, &mut |p| seen.push(p)).unwrap();
+        assert_eq!(report.batches, 3);
+        assert_eq!(report.acknowledged.removed, 7);
+        assert_eq!(report.pages, 4);
+        assert_eq!(report.pulled, 7);
+        assert_eq!(store.records.len(), 7);
+        assert_eq!(store.finished, 1);
+        let push: Vec<(usize, u8)> =
+            seen.iter().filter(|p| p.phase == Phase::Push).map(|p| (p.up, p.percent)).collect();
+        assert_eq!(push, vec![(3, 42), (6, 85), (7, 100)]);
+        let pull: Vec<(usize, u8)> =
+            seen.iter().filter(|p| p.phase == Phase::Pull).map(|p| (p.down, p.percent)).collect();
+        assert_eq!(pull, vec![(2, 28), (4, 57), (6, 85), (7, 100)]);
+    }
+
+    #[test]
+    fn resolutions_go_out_between_the_changes_made_before_and_after_them() {
+        /// Records the order of requests.
+        #[derive(Default)]
+        struct Log(Vec<String>);
+        impl SyncTransport for Log {
+            fn push(&mut self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+                self.0.push(format!("push {}", request.mutations.len()));
+                let results = request
+                    .mutations
+                    .iter()
+                    .map(|m| MutationResult { mutation_id: m.mutation_id, outcome: Outcome::Applied { version: 1 } })
+                    .collect();
+                Ok(PushResponse { results })
+            }
+            fn pull(&mut self, cursor: i64, _: usize) -> Result<PullResponse, TransportError> {
+                self.0.push("pull".into());
+                Ok(PullResponse {
+                    changes: vec![],
+                    conflicts: vec![],
+                    drops: vec![],
+                    next_cursor: cursor,
+                    has_more: false,
+                    remaining: 0,
+                })
+            }
+            fn resolve(&mut self, conflict: Uuid, _: &ResolveRequest) -> Result<(), TransportError> {
+                self.0.push(format!("resolve {}", conflict.as_u128()));
+                Ok(())
+            }
+        }
+        let outbox = creates(5);
+        let resolutions = vec![
+            (Uuid::from_u128(1), None),
+            (Uuid::from_u128(2), Some(outbox[1].mutation_id)),
+            (Uuid::from_u128(3), Some(outbox[4].mutation_id)),
+        ];
+        let mut store = MemoryStore { outbox, resolutions, ..Default::default() };
+        let mut log = Log::default();
+        let report = Engine { batch_size: 4, page_size: 10 }.run(&mut store, &mut log, &mut |_| {}).unwrap();
+        assert_eq!(log.0, ["resolve 1", "push 2", "resolve 2", "push 3", "resolve 3", "pull"]);
+        assert_eq!((report.batches, report.resolutions), (2, 3));
+    }
+
+    #[test]
+    fn a_network_failure_stops_the_run_and_the_next_run_resumes() {
+        let server = FakeServer::new();
+        let mut store = MemoryStore { outbox: creates(5), ..Default::default() };
+        let mut transport = server.connect("amy.w", Uuid::now_v7());
+        let engine = Engine { batch_size: 2, page_size: 2 };
+        transport.faults.drop_push_responses = 1;
+        let err = engine.run(&mut store, &mut transport, &mut |_| {}).unwrap_err();
+        assert!(matches!(err, SyncError::Network(_)) && err.is_retryable(), "{err}");
+        assert_eq!(store.outbox.len(), 5, "nothing acknowledged without an answer");
+        transport.faults.drop_pulls = 1;
+        assert!(matches!(engine.run(&mut store, &mut transport, &mut |_| {}), Err(SyncError::Network(_))));
+        assert!(store.outbox.is_empty());
+        assert_eq!(store.finished, 0);
+        engine.run(&mut store, &mut transport, &mut |_| {}).unwrap();
+        assert_eq!(store.records.len(), 5);
+        assert_eq!(server.writes(), 5, "the batch whose answer was lost was applied once");
+    }
+
+    #[test]
+    fn a_revoked_device_is_wiped() {
+        let server = FakeServer::new();
+        let device = Uuid::now_v7();
+        server.revoke(device);
+        let mut store = MemoryStore { outbox: creates(1), ..Default::default() };
+        let err = Engine::default().run(&mut store, &mut server.connect("amy.w", device), &mut |_| {}).unwrap_err();
+        assert!(matches!(&err, SyncError::DeviceRevoked { removed } if removed.len() == 1), "{err}");
+        assert!(store.wiped && !err.is_retryable());
+    }
+
+    #[test]
+    fn an_old_protocol_and_server_errors_are_typed() {
+        struct Refusing(TransportError);
+        impl SyncTransport for Refusing {
+            fn push(&mut self, _: &PushRequest) -> Result<PushResponse, TransportError> {
+                Err(self.0.clone())
+            }
+            fn pull(&mut self, _: i64, _: usize) -> Result<PullResponse, TransportError> {
+                Err(self.0.clone())
+            }
+            fn resolve(&mut self, _: Uuid, _: &ResolveRequest) -> Result<(), TransportError> {
+                Err(self.0.clone())
+            }
+        }
+        let mut store = MemoryStore::default();
+        let old = Engine::default()
+            .run(&mut store, &mut Refusing(TransportError::ProtocolTooOld("need 2".into())), &mut |_| {})
+            .unwrap_err();
+        assert!(matches!(old, SyncError::ProtocolTooOld(_)) && !old.is_retryable());
+        let failed = Engine::default()
+            .run(
+                &mut store,
+                &mut Refusing(TransportError::Server { code: "500".into(), message: "down".into() }),
+                &mut |_| {},
+            )
+            .unwrap_err();
+        assert!(matches!(failed, SyncError::Server { .. }) && failed.is_retryable());
+        assert!(!store.wiped);
+    }
+
+    #[test]
+    fn a_server_that_acknowledges_nothing_does_not_loop_forever() {
+        struct Silent;
+        impl SyncTransport for Silent {
+            fn push(&mut self, _: &PushRequest) -> Result<PushResponse, TransportError> {
+                Ok(PushResponse { results: vec![] })
+            }
+            fn pull(&mut self, _: i64, _: usize) -> Result<PullResponse, TransportError> {
+                unreachable!()
+            }
+            fn resolve(&mut self, _: Uuid, _: &ResolveRequest) -> Result<(), TransportError> {
+                unreachable!()
+            }
+        }
+        let mut store = MemoryStore { outbox: creates(2), ..Default::default() };
+        let err = Engine::default().run(&mut store, &mut Silent, &mut |_| {}).unwrap_err();
+        assert!(matches!(err, SyncError::Server { ref code, .. } if code == "no_progress"), "{err}");
+    }
+}
