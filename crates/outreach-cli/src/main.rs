@@ -12,6 +12,7 @@ mod count;
 mod import;
 mod output;
 mod secret;
+mod sync;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -80,6 +81,20 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Sign in to the sync server once, at base (password from OUTREACH_PASSWORD or a prompt)
+    Login {
+        /// Server address, e.g. https://outreach.example.org
+        #[arg(long)]
+        server: String,
+        /// Your user name on the server
+        #[arg(long)]
+        user: String,
+    },
+    /// Send this laptop's changes and receive the server's
+    Sync,
+    /// Conflicts to resolve, and changes the server refused
+    #[command(subcommand)]
+    Conflicts(sync::ConflictCommand),
     /// Fill the store with synthetic demo data (no real person's data)
     Demo {
         /// How many clients
@@ -200,6 +215,9 @@ fn run(cli: Cli) -> Result<Output> {
                 None => Ok(Output::new(export.clone(), serde_json::to_string_pretty(&export)?)),
             }
         }
+        Command::Login { server, user } => sync::sign_in(&mut open(&dir)?, &server, &user),
+        Command::Sync => sync::run(&mut open(&dir)?),
+        Command::Conflicts(c) => sync::conflicts(&mut open(&dir)?, c),
         Command::Audit { client, limit } => {
             let store = open(&dir)?;
             let client = client.map(|c| store.resolve_id(outreach_domain::RecordKind::Client, &c)).transpose()?;

@@ -22,7 +22,8 @@ pub fn new_passphrase(env: &str) -> Result<Zeroizing<String>> {
     Ok(first)
 }
 
-fn from_env_or_prompt(env: &str, question: &str) -> Result<Zeroizing<String>> {
+/// A secret from `env`, or asked for without echo.
+pub fn from_env_or_prompt(env: &str, question: &str) -> Result<Zeroizing<String>> {
     match std::env::var(env) {
         Ok(value) => Ok(Zeroizing::new(value)),
         Err(_) => prompt(question),

@@ -35,6 +35,9 @@ const CURSOR: &str = "cursor";
 const LAST_SYNC_AT: &str = "last_sync_at";
 /// `sync_state` key of the server's address.
 const SERVER_URL: &str = "server_url";
+/// `sync_state` key: this device's bearer token, issued at sign-in. It is
+/// kept only inside the encrypted store.
+const DEVICE_TOKEN: &str = "device_token";
 /// How far ahead of this laptop's clock a received stamp may be and still
 /// move the local clock forward.
 const MAX_CLOCK_AHEAD_MS: i64 = 24 * 60 * 60 * 1000;
@@ -590,6 +593,20 @@ impl Store {
     /// Sets the server this store syncs with.
     pub fn set_server_url(&mut self, url: &str) -> Result<()> {
         state_set(&self.conn, SERVER_URL, url.trim())
+    }
+
+    /// Saves the server and this device's token after signing in at base.
+    pub fn save_sign_in(&mut self, url: &str, token: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        state_set(&tx, SERVER_URL, url.trim())?;
+        state_set(&tx, DEVICE_TOKEN, token)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// This device's token, once signed in.
+    pub fn device_token(&self) -> Result<Option<String>> {
+        state_get(&self.conn, DEVICE_TOKEN)
     }
 
     /// Every conflict the server has recorded on records this device holds,
