@@ -1,0 +1,176 @@
+//! The server's sync rules, written once over a small set of storage steps
+//! ([`Tx`]) that each backend implements inside one transaction.
+//!
+//! `push` applies mutations with [`outreach_sync::decide`]; `read` serves
+//! pulls, single records and conflict resolutions. Both backends run the
+//! same code, so they cannot disagree about what a push does.
+
+mod push;
+mod read;
+
+pub(crate) use push::push;
+pub(crate) use read::{pull, record, resolve_conflict};
+
+use crate::error::Result;
+use crate::model::{Actor, AuditEntry, reads_case_records};
+use crate::scope::{CaseloadEntry, Scope};
+use chrono::{DateTime, Utc};
+use outreach_domain::{Hlc, RecordKind};
+use outreach_protocol::api::{Conflict, Outcome, RecordChange};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// A record as stored, with the columns scope needs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StoredRecord {
+    /// Record id.
+    pub id: Uuid,
+    /// Kind.
+    pub kind: RecordKind,
+    /// The client it concerns.
+    pub client_id: Option<Uuid>,
+    /// Scope area key (see [`crate::scope`]).
+    pub area: Option<String>,
+    /// The street count it belongs to (sightings).
+    pub count_id: Option<Uuid>,
+    /// All fields.
+    pub data: Map<String, Value>,
+    /// Per-record version, bumped by every change.
+    pub version: i64,
+    /// Global sequence of its last change.
+    pub seq: i64,
+    /// Tombstone.
+    pub deleted: bool,
+    /// Erased by an administrator.
+    pub erased: bool,
+    /// Clock stamp of the last change.
+    pub hlc: Hlc,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Who changed it last.
+    pub updated_by: String,
+    /// From which device.
+    pub device: Uuid,
+}
+
+impl StoredRecord {
+    /// The wire form sent by pull and `GET /records/{id}`.
+    pub fn to_change(&self) -> RecordChange {
+        RecordChange {
+            id: self.id,
+            kind: self.kind,
+            client_id: self.client_id,
+            data: self.data.clone(),
+            version: self.version,
+            seq: self.seq,
+            deleted: self.deleted,
+            erased: self.erased,
+            hlc: self.hlc,
+            updated_at: self.updated_at,
+            updated_by: self.updated_by.clone(),
+        }
+    }
+}
+
+/// A record's id, kind and scope area: what a scope cascade rewrites.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ScopedRow {
+    /// Record id.
+    pub id: Uuid,
+    /// Kind.
+    pub kind: RecordKind,
+    /// Scope area key.
+    pub area: Option<String>,
+}
+
+/// Which records depend on another for their scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dependents {
+    /// Every record about this client (the client record included).
+    OfClient(Uuid),
+    /// Every sighting of this street count.
+    OfCount(Uuid),
+}
+
+/// A page of pull candidates: at most `limit` of each stream after a cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    /// Exclusive lower bound on `seq`.
+    pub after: i64,
+    /// Most rows wanted.
+    pub limit: i64,
+}
+
+/// The storage steps the sync rules need, all inside one transaction.
+///
+/// Writers call [`Tx::lock_writes`] first: it takes the sequence counter's
+/// lock, held until commit, so writers are serialised and sequence numbers
+/// are handed out in commit order.
+pub(crate) trait Tx {
+    /// Takes the write lock (the sequence counter row) until commit.
+    async fn lock_writes(&mut self) -> Result<()>;
+    /// The next global sequence number.
+    async fn next_seq(&mut self) -> Result<i64>;
+    /// Area keys covered by the teams `user_id` belongs to.
+    async fn team_areas(&mut self, user_id: Uuid) -> Result<Vec<String>>;
+    /// Clients on `worker`'s caseload that are in force on `today`.
+    async fn caseload_of(&mut self, worker: &str, today: &str) -> Result<Vec<Uuid>>;
+    /// The stored outcome of a mutation already applied.
+    async fn applied(&mut self, mutation_id: Uuid) -> Result<Option<Outcome>>;
+    /// Remembers a mutation's outcome.
+    async fn put_applied(
+        &mut self,
+        mutation_id: Uuid,
+        device: Uuid,
+        record_id: Uuid,
+        outcome: &Outcome,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// One record, whoever may see it.
+    async fn record(&mut self, id: Uuid) -> Result<Option<StoredRecord>>;
+    /// Inserts or replaces a record.
+    async fn put_record(&mut self, record: &StoredRecord) -> Result<()>;
+    /// Records whose scope follows `of`.
+    async fn dependents(&mut self, of: Dependents) -> Result<Vec<ScopedRow>>;
+    /// Gives a record a new scope area and sequence number (nothing else changes).
+    async fn move_record(&mut self, id: Uuid, area: Option<&str>, seq: i64) -> Result<()>;
+    /// Notes that `record_id` left the scope of an area or of a worker's caseload.
+    async fn put_drop(&mut self, seq: i64, record_id: Uuid, area: Option<&str>, worker: Option<&str>) -> Result<()>;
+    /// The caseload entry derived from an assignment record.
+    async fn caseload(&mut self, assignment_id: Uuid) -> Result<Option<CaseloadEntry>>;
+    /// Inserts or replaces a caseload entry.
+    async fn put_caseload(&mut self, entry: &CaseloadEntry) -> Result<()>;
+    /// Removes a caseload entry.
+    async fn remove_caseload(&mut self, assignment_id: Uuid) -> Result<()>;
+    /// One conflict.
+    async fn conflict(&mut self, id: Uuid) -> Result<Option<Conflict>>;
+    /// Inserts or replaces a conflict.
+    async fn put_conflict(&mut self, conflict: &Conflict, at: DateTime<Utc>) -> Result<()>;
+    /// Visible records after the window's cursor, by `seq`.
+    async fn records_after(&mut self, scope: &Scope, window: Window) -> Result<Vec<StoredRecord>>;
+    /// Conflicts on visible records after the cursor, by `seq`.
+    async fn conflicts_after(&mut self, scope: &Scope, window: Window) -> Result<Vec<Conflict>>;
+    /// Drops for this user after the cursor, by `seq`, as (seq, record id).
+    async fn drops_after(&mut self, scope: &Scope, window: Window) -> Result<Vec<(i64, Uuid)>>;
+    /// How many records, conflicts and drops this user has after `after`.
+    async fn count_after(&mut self, scope: &Scope, after: i64) -> Result<i64>;
+    /// Appends audit entries.
+    async fn audit(&mut self, entries: &[AuditEntry]) -> Result<()>;
+}
+
+/// Loads what `actor` may see today. Roles that read no case records get
+/// an empty scope without a query.
+pub(crate) async fn load_scope<T: Tx>(tx: &mut T, actor: &Actor, today: &str) -> Result<Scope> {
+    let mut scope =
+        Scope { worker: actor.user.clone(), reads_records: reads_case_records(&actor.roles), ..Scope::default() };
+    if scope.reads_records {
+        scope.areas = tx.team_areas(actor.user_id).await?.into_iter().collect();
+        scope.caseload = tx.caseload_of(&actor.user, today).await?.into_iter().collect();
+    }
+    Ok(scope)
+}
+
+/// Today's date in UTC as `YYYY-MM-DD`, for caseload end dates.
+pub(crate) fn day(now: DateTime<Utc>) -> String {
+    now.date_naive().format("%Y-%m-%d").to_string()
+}

@@ -1,0 +1,311 @@
+//! Applying pushed mutations: idempotent, merged field by field with
+//! [`outreach_sync::decide`], scope-checked, audited.
+
+use super::{Dependents, StoredRecord, Tx, day, load_scope};
+use crate::error::Result;
+use crate::model::{Actor, AuditEntry};
+use crate::scope::{AreaSource, CaseloadEntry, Scope, scope_keys};
+use chrono::{DateTime, Utc};
+use outreach_domain::RecordKind;
+use outreach_protocol::api::{Conflict, MutationResult, Outcome};
+use outreach_protocol::{FieldChange, Mutation};
+use outreach_sync::FieldConflict;
+use outreach_sync::merge::{Current, Decision};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Applies `mutations` in order, inside the caller's transaction, and
+/// returns one result per mutation. A mutation id seen before gets its
+/// stored result and changes nothing.
+pub(crate) async fn push<T: Tx>(
+    tx: &mut T,
+    actor: &Actor,
+    mutations: &[Mutation],
+    now: DateTime<Utc>,
+) -> Result<Vec<MutationResult>> {
+    tx.lock_writes().await?;
+    let today = day(now);
+    let mut scope = load_scope(tx, actor, &today).await?;
+    let mut results = Vec::with_capacity(mutations.len());
+    let mut audit = Vec::with_capacity(mutations.len());
+    for m in mutations {
+        let (outcome, replayed) = match tx.applied(m.mutation_id).await? {
+            Some(stored) => (stored, true),
+            None => {
+                let mut step = Step { tx: &mut *tx, actor, scope: &scope, now, today: &today };
+                let outcome = step.apply(m).await?;
+                tx.put_applied(m.mutation_id, actor.device, m.record_id, &outcome, now).await?;
+                if m.kind == RecordKind::CaseloadAssignment && !matches!(outcome, Outcome::Rejected { .. }) {
+                    scope = load_scope(tx, actor, &today).await?;
+                }
+                (outcome, false)
+            }
+        };
+        let detail = json!({
+            "mutation_id": m.mutation_id,
+            "kind": m.kind,
+            "op": m.op,
+            "outcome": outcome_code(&outcome),
+            "replayed": replayed,
+        });
+        audit.push(AuditEntry {
+            at: now,
+            user: Some(actor.user.clone()),
+            device: Some(actor.device),
+            action: "push".into(),
+            record_id: Some(m.record_id),
+            detail: Some(detail.to_string()),
+        });
+        results.push(MutationResult { mutation_id: m.mutation_id, outcome });
+    }
+    tx.audit(&audit).await?;
+    Ok(results)
+}
+
+/// The outcome's tag (and rejection code), for the audit log.
+fn outcome_code(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Applied { .. } => "applied".into(),
+        Outcome::Merged { .. } => "merged".into(),
+        Outcome::Unchanged { .. } => "unchanged".into(),
+        Outcome::Rejected { code, .. } => format!("rejected:{code}"),
+    }
+}
+
+fn rejected(code: &str, reason: impl Into<String>) -> Outcome {
+    Outcome::Rejected { code: code.into(), reason: reason.into() }
+}
+
+fn forbidden() -> Outcome {
+    rejected(
+        "forbidden",
+        "this record is outside your teams' areas and your caseload; it was not changed. Ask your team lead if it should be",
+    )
+}
+
+/// Says why a mutation's `changes` cannot be read, if they cannot: the merge
+/// would otherwise skip a malformed field silently.
+fn malformed_changes(m: &Mutation) -> Option<String> {
+    m.changes.iter().find_map(|(field, change)| {
+        serde_json::from_value::<FieldChange>(change.clone())
+            .err()
+            .map(|_| format!("change to `{field}` is not {{\"old\": ..., \"new\": ...}}"))
+    })
+}
+
+/// One mutation being applied.
+struct Step<'a, T: Tx> {
+    tx: &'a mut T,
+    actor: &'a Actor,
+    scope: &'a Scope,
+    now: DateTime<Utc>,
+    today: &'a str,
+}
+
+impl<T: Tx> Step<'_, T> {
+    async fn apply(&mut self, m: &Mutation) -> Result<Outcome> {
+        if !self.scope.reads_records {
+            return Ok(rejected("forbidden", "your role does not allow changing case records"));
+        }
+        if let Some(reason) = malformed_changes(m) {
+            return Ok(rejected("invalid", reason));
+        }
+        let current = self.tx.record(m.record_id).await?;
+        if let Some(cur) = &current {
+            if cur.kind != m.kind {
+                return Ok(rejected(
+                    "invalid",
+                    format!("record {} is a {}, not a {}", cur.id, cur.kind.as_str(), m.kind.as_str()),
+                ));
+            }
+            if !self.scope.sees(cur.area.as_deref(), cur.client_id) {
+                return Ok(forbidden());
+            }
+        }
+        let view = current.as_ref().map(|c| Current {
+            data: &c.data,
+            version: c.version,
+            deleted: c.deleted,
+            erased: c.erased,
+        });
+        match outreach_sync::decide(view, m) {
+            Decision::Reject(r) => Ok(Outcome::Rejected { code: r.code, reason: r.reason }),
+            Decision::Unchanged { conflicts } => {
+                let version = current.as_ref().map_or(0, |c| c.version);
+                match current {
+                    Some(cur) if !conflicts.is_empty() => {
+                        let ids = self.store_conflicts(&cur, m, conflicts).await?;
+                        Ok(Outcome::Merged { version, conflicts: ids })
+                    }
+                    _ => Ok(Outcome::Unchanged { version }),
+                }
+            }
+            Decision::Write { data, conflicts, undelete } => {
+                let keys = match scope_keys(m.kind, m.record_id, &data) {
+                    Ok(keys) => keys,
+                    Err(reason) => return Ok(rejected("invalid", reason)),
+                };
+                if m.kind == RecordKind::CaseloadAssignment
+                    && let Err(reason) = CaseloadEntry::from_data(m.record_id, &data)
+                {
+                    return Ok(rejected("invalid", reason));
+                }
+                let area = resolve_area(self.tx, &keys.area).await?;
+                if !self.scope.sees(area.as_deref(), keys.client_id) {
+                    return Ok(forbidden());
+                }
+                let record = StoredRecord {
+                    id: m.record_id,
+                    kind: m.kind,
+                    client_id: keys.client_id,
+                    area,
+                    count_id: keys.count_id,
+                    data,
+                    version: current.as_ref().map_or(1, |c| c.version + 1),
+                    seq: self.tx.next_seq().await?,
+                    deleted: !undelete && current.as_ref().is_some_and(|c| c.deleted),
+                    erased: false,
+                    hlc: current.as_ref().map_or(m.hlc, |c| c.hlc.max(m.hlc)),
+                    updated_at: self.now,
+                    updated_by: self.actor.user.clone(),
+                    device: self.actor.device,
+                };
+                self.tx.put_record(&record).await?;
+                after_write(self.tx, current.as_ref(), &record, self.today).await?;
+                let ids = self.store_conflicts(&record, m, conflicts).await?;
+                Ok(if ids.is_empty() {
+                    Outcome::Applied { version: record.version }
+                } else {
+                    Outcome::Merged { version: record.version, conflicts: ids }
+                })
+            }
+            Decision::Delete => {
+                let Some(cur) = current else { return Ok(Outcome::Unchanged { version: 0 }) };
+                let record = StoredRecord {
+                    version: cur.version + 1,
+                    seq: self.tx.next_seq().await?,
+                    deleted: true,
+                    hlc: cur.hlc.max(m.hlc),
+                    updated_at: self.now,
+                    updated_by: self.actor.user.clone(),
+                    device: self.actor.device,
+                    ..cur.clone()
+                };
+                self.tx.put_record(&record).await?;
+                after_write(self.tx, Some(&cur), &record, self.today).await?;
+                Ok(Outcome::Applied { version: record.version })
+            }
+        }
+    }
+
+    /// Stores the merge's conflicts on `record`, each with its own sequence number.
+    async fn store_conflicts(
+        &mut self,
+        record: &StoredRecord,
+        m: &Mutation,
+        conflicts: Vec<FieldConflict>,
+    ) -> Result<Vec<Uuid>> {
+        let mut ids = Vec::with_capacity(conflicts.len());
+        for c in conflicts {
+            let conflict = Conflict {
+                id: Uuid::now_v7(),
+                record_id: record.id,
+                kind: record.kind,
+                field: c.field,
+                kept: c.kept,
+                other: c.other,
+                other_user: self.actor.user.clone(),
+                other_device: self.actor.device,
+                other_hlc: m.hlc,
+                resolved_by: None,
+                seq: self.tx.next_seq().await?,
+            };
+            self.tx.put_conflict(&conflict, self.now).await?;
+            ids.push(conflict.id);
+        }
+        Ok(ids)
+    }
+}
+
+/// The scope area key a record gets from its source.
+pub(crate) async fn resolve_area<T: Tx>(tx: &mut T, source: &AreaSource) -> Result<Option<String>> {
+    Ok(match source {
+        AreaSource::Own(key) => Some(key.clone()),
+        AreaSource::Client(id) | AreaSource::Count(id) => tx.record(*id).await?.and_then(|r| r.area),
+    })
+}
+
+/// Keeps scope consistent after `new` replaced `old`: notes drops for those
+/// who can no longer see it, moves the records whose scope follows it, and
+/// keeps the caseload table in step with caseload assignments.
+pub(crate) async fn after_write<T: Tx>(
+    tx: &mut T,
+    old: Option<&StoredRecord>,
+    new: &StoredRecord,
+    today: &str,
+) -> Result<()> {
+    let old_area = old.and_then(|o| o.area.clone());
+    if let Some(area) = &old_area
+        && old_area != new.area
+    {
+        let seq = tx.next_seq().await?;
+        tx.put_drop(seq, new.id, Some(area), None).await?;
+    }
+    let area_changed = old.is_none() || old_area != new.area;
+    match new.kind {
+        RecordKind::Client if area_changed => cascade(tx, Dependents::OfClient(new.id), new, true).await?,
+        RecordKind::StreetCount if area_changed => cascade(tx, Dependents::OfCount(new.id), new, false).await?,
+        RecordKind::CaseloadAssignment => caseload_changed(tx, new, today).await?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Gives every record whose scope follows `owner` the owner's area, with a
+/// new sequence number so newly entitled devices pull it, and a drop for
+/// the area it left. Sightings keep their count's area even when they name
+/// a client.
+async fn cascade<T: Tx>(tx: &mut T, of: Dependents, owner: &StoredRecord, skip_sightings: bool) -> Result<()> {
+    for row in tx.dependents(of).await? {
+        if row.id == owner.id || row.area == owner.area || (skip_sightings && row.kind == RecordKind::Sighting) {
+            continue;
+        }
+        if let Some(old) = &row.area {
+            let seq = tx.next_seq().await?;
+            tx.put_drop(seq, row.id, Some(old), None).await?;
+        }
+        let seq = tx.next_seq().await?;
+        tx.move_record(row.id, owner.area.as_deref(), seq).await?;
+    }
+    Ok(())
+}
+
+/// Updates the caseload table from an assignment record; when who holds
+/// whom changes, the old holder's devices are told to drop the client's
+/// records and the client's records are re-sequenced for the new holder.
+async fn caseload_changed<T: Tx>(tx: &mut T, assignment: &StoredRecord, today: &str) -> Result<()> {
+    let before = tx.caseload(assignment.id).await?;
+    let after = if assignment.deleted { None } else { CaseloadEntry::from_data(assignment.id, &assignment.data).ok() };
+    match &after {
+        Some(entry) => tx.put_caseload(entry).await?,
+        None => tx.remove_caseload(assignment.id).await?,
+    }
+    let held_before = before.filter(|e| e.active_on(today));
+    let held_after = after.filter(|e| e.active_on(today));
+    if held_before.as_ref().map(CaseloadEntry::holding) == held_after.as_ref().map(CaseloadEntry::holding) {
+        return Ok(());
+    }
+    if let Some(gone) = &held_before {
+        for row in tx.dependents(Dependents::OfClient(gone.client_id)).await? {
+            let seq = tx.next_seq().await?;
+            tx.put_drop(seq, row.id, None, Some(&gone.worker)).await?;
+        }
+    }
+    if let Some(new) = &held_after {
+        for row in tx.dependents(Dependents::OfClient(new.client_id)).await? {
+            let seq = tx.next_seq().await?;
+            tx.move_record(row.id, row.area.as_deref(), seq).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! Serving pulls, single records and conflict resolutions, each audited.
+
+use super::push::{after_write, resolve_area};
+use super::{StoredRecord, Tx, Window, day, load_scope};
+use crate::error::{DbError, Result};
+use crate::model::{Actor, AuditEntry};
+use crate::scope::scope_keys;
+use chrono::{DateTime, Utc};
+use outreach_protocol::api::{Conflict, PullResponse};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+fn entry(actor: &Actor, now: DateTime<Utc>, action: &str, record: Uuid) -> AuditEntry {
+    AuditEntry {
+        at: now,
+        user: Some(actor.user.clone()),
+        device: Some(actor.device),
+        action: action.into(),
+        record_id: Some(record),
+        detail: None,
+    }
+}
+
+/// The changes after `cursor` that `actor` may see, at most `limit` of them
+/// (records, conflicts and drops together) in `seq` order. One audit entry
+/// is written per record and per conflict sent.
+pub(crate) async fn pull<T: Tx>(
+    tx: &mut T,
+    actor: &Actor,
+    cursor: i64,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<PullResponse> {
+    let scope = load_scope(tx, actor, &day(now)).await?;
+    let empty = PullResponse {
+        changes: vec![],
+        conflicts: vec![],
+        drops: vec![],
+        next_cursor: cursor,
+        has_more: false,
+        remaining: 0,
+    };
+    if !scope.reads_records || limit < 1 {
+        return Ok(empty);
+    }
+    let window = Window { after: cursor, limit };
+    let records = tx.records_after(&scope, window).await?;
+    let conflicts = tx.conflicts_after(&scope, window).await?;
+    let drops = tx.drops_after(&scope, window).await?;
+
+    // The page is the `limit` lowest sequence numbers of the three streams.
+    let mut seqs: Vec<i64> =
+        records.iter().map(|r| r.seq).chain(conflicts.iter().map(|c| c.seq)).chain(drops.iter().map(|d| d.0)).collect();
+    seqs.sort_unstable();
+    let Some(&last) = seqs.get(seqs.len().min(limit as usize).saturating_sub(1)) else { return Ok(empty) };
+
+    let changes: Vec<_> = records.iter().filter(|r| r.seq <= last).map(StoredRecord::to_change).collect();
+    let conflicts: Vec<Conflict> = conflicts.into_iter().filter(|c| c.seq <= last).collect();
+    let drops: Vec<Uuid> = drops.into_iter().filter(|d| d.0 <= last).map(|d| d.1).collect();
+    let remaining = tx.count_after(&scope, last).await?;
+
+    let audit: Vec<AuditEntry> = changes
+        .iter()
+        .map(|c| entry(actor, now, "pull", c.id).detail(json!({"seq": c.seq, "version": c.version}).to_string()))
+        .chain(conflicts.iter().map(|c| {
+            entry(actor, now, "pull_conflict", c.record_id).detail(json!({"conflict": c.id, "seq": c.seq}).to_string())
+        }))
+        .collect();
+    tx.audit(&audit).await?;
+    Ok(PullResponse { changes, conflicts, drops, next_cursor: last, has_more: remaining > 0, remaining })
+}
+
+/// One record, if `actor` may see it; `None` for a record that does not
+/// exist and for one outside scope alike. Both are audited.
+pub(crate) async fn record<T: Tx>(
+    tx: &mut T,
+    actor: &Actor,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<StoredRecord>> {
+    let scope = load_scope(tx, actor, &day(now)).await?;
+    let found = tx.record(id).await?.filter(|r| scope.sees(r.area.as_deref(), r.client_id));
+    let action = if found.is_some() { "read" } else { "read_denied" };
+    tx.audit(&[entry(actor, now, action, id)]).await?;
+    Ok(found)
+}
+
+/// Records a person's choice for a conflict: the chosen value goes into the
+/// record (a new version), and the conflict is marked resolved with a new
+/// sequence number so it travels with pulls. `None` when the conflict does
+/// not exist or its record is outside `actor`'s scope. Resolving twice
+/// returns the conflict as first resolved. The value is written only while
+/// the field still holds the kept or the other value.
+pub(crate) async fn resolve_conflict<T: Tx>(
+    tx: &mut T,
+    actor: &Actor,
+    id: Uuid,
+    value: Value,
+    now: DateTime<Utc>,
+) -> Result<Option<Conflict>> {
+    tx.lock_writes().await?;
+    let today = day(now);
+    let scope = load_scope(tx, actor, &today).await?;
+    let Some(mut conflict) = tx.conflict(id).await? else { return Ok(None) };
+    let Some(record) = tx.record(conflict.record_id).await? else { return Ok(None) };
+    if !scope.sees(record.area.as_deref(), record.client_id) {
+        tx.audit(&[entry(actor, now, "resolve_denied", record.id).detail(json!({"conflict": id}).to_string())]).await?;
+        return Ok(None);
+    }
+    if conflict.resolved_by.is_some() {
+        return Ok(Some(conflict));
+    }
+    // Write the chosen value only while the field still holds one of the two
+    // values the person chose between: if someone has edited it since, that
+    // later edit stands (the chosen value also travels from the device as an
+    // ordinary change, where the merge rules judge it).
+    let current = if conflict.field == "deleted" {
+        Value::Bool(record.deleted)
+    } else {
+        record.data.get(&conflict.field).cloned().unwrap_or(Value::Null)
+    };
+    let untouched_since = current == conflict.kept || current == conflict.other;
+    if !record.erased && untouched_since {
+        let mut updated = record.clone();
+        if conflict.field == "deleted" {
+            let Some(deleted) = value.as_bool() else {
+                return Err(DbError::Refused {
+                    code: "invalid",
+                    reason: "choose true (delete) or false (keep) for `deleted`".into(),
+                });
+            };
+            updated.deleted = deleted;
+        } else {
+            updated.data.insert(conflict.field.clone(), value.clone());
+        }
+        if updated.data != record.data || updated.deleted != record.deleted {
+            let keys = scope_keys(record.kind, record.id, &updated.data)
+                .map_err(|reason| DbError::Refused { code: "invalid", reason })?;
+            updated.client_id = keys.client_id;
+            updated.count_id = keys.count_id;
+            updated.area = resolve_area(tx, &keys.area).await?;
+            if !scope.sees(updated.area.as_deref(), updated.client_id) {
+                return Err(DbError::Refused {
+                    code: "forbidden",
+                    reason: "that value would move the record outside your teams' areas and caseload; ask a team lead of the receiving team".into(),
+                });
+            }
+            updated.version += 1;
+            updated.seq = tx.next_seq().await?;
+            updated.updated_at = now;
+            updated.updated_by = actor.user.clone();
+            updated.device = actor.device;
+            tx.put_record(&updated).await?;
+            after_write(tx, Some(&record), &updated, &today).await?;
+        }
+    }
+    conflict.resolved_by = Some(actor.user.clone());
+    conflict.seq = tx.next_seq().await?;
+    tx.put_conflict(&conflict, now).await?;
+    tx.audit(&[entry(actor, now, "resolve_conflict", record.id).detail(json!({"conflict": id}).to_string())]).await?;
+    Ok(Some(conflict))
+}

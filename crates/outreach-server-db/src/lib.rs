@@ -1,0 +1,155 @@
+//! Storage of the Outreach sync server.
+//!
+//! One async trait, [`Database`], is everything the server asks of storage:
+//! accounts (teams and the areas they cover, users, devices), the sync
+//! operations (push, pull, one record, resolving a conflict) and the
+//! append-only audit log. Two backends implement it:
+//!
+//! - [`SqliteDatabase`]: an embedded file for a small service, run on
+//!   tokio's blocking pool with a few pooled connections, WAL and
+//!   `synchronous=FULL`;
+//! - [`PostgresDatabase`]: `tokio-postgres` behind a `deadpool` pool.
+//!
+//! The sync rules themselves live once, in `engine`, written over a small
+//! set of storage steps that each backend implements inside a transaction;
+//! the merge of a pushed mutation is [`outreach_sync::decide`]. Visibility
+//! is described in [`scope`]; credentials in [`credentials`].
+//!
+//! Global sequence numbers follow commit order: every writing transaction
+//! first locks the single-row `seq_counter` and bumps it for each row it
+//! writes, holding the lock until COMMIT. Writers are therefore serialised,
+//! and a reader that has seen sequence `n` has already seen every row below
+//! it: a pull cursor never skips a row that committed late.
+
+pub mod credentials;
+mod engine;
+pub mod error;
+pub mod migrations;
+pub mod model;
+mod postgres;
+pub mod scope;
+mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{DbError, Result};
+pub use model::{Actor, AuditEntry, AuditRow, Device, DeviceLogin, NewUser, Team, User};
+pub use postgres::PostgresDatabase;
+pub use sqlite::SqliteDatabase;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use outreach_protocol::Mutation;
+use outreach_protocol::api::{Conflict, MutationResult, PullResponse, RecordChange};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Which backend a [`Database`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// Everything the server stores. Every method is one transaction: it
+/// happens completely or not at all.
+#[async_trait]
+pub trait Database: Send + Sync {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+
+    /// Applies the migrations not yet applied, in order; returns the
+    /// versions applied now (empty when up to date). Refuses a database
+    /// migrated by a newer server.
+    async fn migrate(&self) -> Result<Vec<u32>>;
+
+    /// Makes a team covering `areas` (local authority names).
+    async fn add_team(&self, name: &str, areas: &[String]) -> Result<Team>;
+    /// Every team, by name.
+    async fn teams(&self) -> Result<Vec<Team>>;
+
+    /// Makes a user; its teams must exist.
+    async fn add_user(&self, user: NewUser) -> Result<User>;
+    /// One user by name (with the password hash, for sign-in).
+    async fn user(&self, name: &str) -> Result<Option<User>>;
+    /// Every user, by name.
+    async fn users(&self) -> Result<Vec<User>>;
+    /// Disables (or re-enables) a user: a disabled user cannot sign in or sync.
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<User>;
+
+    /// Registers a device for a user with the hash of a new token, or gives
+    /// the user's existing device a new token (the old one stops working).
+    /// Refuses a revoked device and one registered to another user.
+    async fn register_device(&self, user_id: Uuid, device_id: Uuid, name: &str, token_hash: &str) -> Result<Device>;
+    /// The device a token hash belongs to, revoked or not.
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceLogin>>;
+    /// Notes that a device was seen at `at`.
+    async fn touch_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<()>;
+    /// Revokes a device: its token is refused from now on.
+    async fn revoke_device(&self, id: Uuid, reason: Option<&str>) -> Result<Device>;
+    /// Every device, newest first.
+    async fn devices(&self) -> Result<Vec<Device>>;
+
+    /// Applies pushed mutations in order (each at most once, by id) and
+    /// returns one result per mutation; audited per mutation.
+    async fn push(&self, actor: &Actor, mutations: &[Mutation]) -> Result<Vec<MutationResult>>;
+    /// Changes after `cursor` that `actor` may see, at most `limit`;
+    /// audited per record sent.
+    async fn pull(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullResponse>;
+    /// One record if `actor` may see it (`None` when absent or outside
+    /// scope alike); audited either way.
+    async fn record(&self, actor: &Actor, id: Uuid) -> Result<Option<RecordChange>>;
+    /// Records a person's choice for a conflict (see the engine's rules);
+    /// `None` when absent or outside scope.
+    async fn resolve_conflict(&self, actor: &Actor, id: Uuid, value: Value) -> Result<Option<Conflict>>;
+
+    /// Appends audit entries (sign-ins, account changes).
+    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()>;
+    /// The last `limit` audit entries, oldest first, optionally about one record.
+    async fn audit_log(&self, record: Option<Uuid>, limit: i64) -> Result<Vec<AuditRow>>;
+}
+
+/// Opens the database named by `url`: `postgres://...` or
+/// `postgresql://...` for PostgreSQL; `sqlite://PATH`, `sqlite:PATH` or a
+/// plain file path for SQLite. Does not migrate.
+pub async fn connect(url: &str) -> Result<Arc<dyn Database>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(PostgresDatabase::connect(url).await?));
+    }
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    if path.is_empty() || path.contains("://") {
+        return Err(DbError::BadUrl(redact_url(url)));
+    }
+    let path = PathBuf::from(path);
+    Ok(Arc::new(
+        tokio::task::spawn_blocking(move || SqliteDatabase::open(path))
+            .await
+            .map_err(|e| DbError::Task(e.to_string()))??,
+    ))
+}
+
+/// A database URL fit for a log line: any password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_string() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/outreach"), "postgres://app:***@db:5432/outreach");
+        assert_eq!(redact_url("postgres://app@db/outreach"), "postgres://app@db/outreach");
+        assert_eq!(redact_url("/var/lib/outreach.db"), "/var/lib/outreach.db");
+    }
+}

@@ -1,0 +1,219 @@
+//! The accounts, devices and audit entries the server keeps, as the rest of
+//! the server sees them.
+
+use chrono::{DateTime, Utc};
+use outreach_protocol::api::Role;
+use std::fmt;
+use uuid::Uuid;
+
+/// The stable tag a role is stored under (the same as on the wire).
+pub fn role_tag(role: Role) -> &'static str {
+    match role {
+        Role::Worker => "worker",
+        Role::TeamLead => "team_lead",
+        Role::Admin => "admin",
+        Role::Commissioner => "commissioner",
+    }
+}
+
+/// Reads a tag written by [`role_tag`].
+pub fn parse_role(tag: &str) -> Option<Role> {
+    [Role::Worker, Role::TeamLead, Role::Admin, Role::Commissioner].into_iter().find(|r| role_tag(*r) == tag)
+}
+
+/// Whether these roles may read and change case records: workers and team
+/// leads may; admin and commissioner roles alone may not.
+pub fn reads_case_records(roles: &[Role]) -> bool {
+    roles.iter().any(|r| matches!(r, Role::Worker | Role::TeamLead))
+}
+
+/// A team and the local authority areas it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    /// Team id (UUID v7).
+    pub id: Uuid,
+    /// Unique name.
+    pub name: String,
+    /// Areas covered, as typed when the team was made.
+    pub areas: Vec<String>,
+}
+
+/// A person who signs in.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    /// User id (UUID v7).
+    pub id: Uuid,
+    /// Unique user name (what caseload assignments name as `worker`).
+    pub name: String,
+    /// Argon2id PHC string; never the password.
+    pub password_hash: String,
+    /// What the user may do.
+    pub roles: Vec<Role>,
+    /// Names of the teams the user belongs to.
+    pub teams: Vec<String>,
+    /// A disabled user cannot sign in or sync.
+    pub disabled: bool,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("password_hash", &"<redacted>")
+            .field("roles", &self.roles)
+            .field("teams", &self.teams)
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
+
+/// What is needed to make a user.
+#[derive(Clone)]
+pub struct NewUser {
+    /// Unique user name.
+    pub name: String,
+    /// Argon2id PHC string from [`crate::credentials::hash_password`].
+    pub password_hash: String,
+    /// Roles (at least one).
+    pub roles: Vec<Role>,
+    /// Team names; each must exist.
+    pub teams: Vec<String>,
+}
+
+impl fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser")
+            .field("name", &self.name)
+            .field("roles", &self.roles)
+            .field("teams", &self.teams)
+            .finish()
+    }
+}
+
+/// A registered laptop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// The laptop's own id (from its store).
+    pub id: Uuid,
+    /// The user it belongs to.
+    pub user_id: Uuid,
+    /// That user's name.
+    pub user: String,
+    /// A name IT recognises (the hostname).
+    pub name: String,
+    /// When it was first registered.
+    pub created_at: DateTime<Utc>,
+    /// When it last made an authenticated request.
+    pub last_seen: Option<DateTime<Utc>>,
+    /// When IT revoked it; a revoked device is refused.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Why it was revoked (lost, stolen, replaced).
+    pub revoke_reason: Option<String>,
+}
+
+/// What a bearer token resolves to: the device and its user's standing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceLogin {
+    /// The device.
+    pub device: Device,
+    /// The user's roles.
+    pub roles: Vec<Role>,
+    /// The user is disabled.
+    pub user_disabled: bool,
+}
+
+impl DeviceLogin {
+    /// The actor for requests made with this token.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.device.user_id,
+            user: self.device.user.clone(),
+            device: self.device.id,
+            roles: self.roles.clone(),
+        }
+    }
+}
+
+/// Who is making a request: the user and device, as authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// User id.
+    pub user_id: Uuid,
+    /// User name.
+    pub user: String,
+    /// Device id.
+    pub device: Uuid,
+    /// The user's roles.
+    pub roles: Vec<Role>,
+}
+
+/// One audit entry to append. Holds ids and codes, never personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (absent for the operator's command line).
+    pub user: Option<String>,
+    /// From which device.
+    pub device: Option<Uuid>,
+    /// What: `push`, `pull`, `read`, `read_denied`, `resolve_conflict`,
+    /// `login`, `login_failed`, `team_add`, `user_add`, `device_revoke`...
+    pub action: String,
+    /// The record concerned.
+    pub record_id: Option<Uuid>,
+    /// More detail as JSON text (outcome codes, mutation ids).
+    pub detail: Option<String>,
+}
+
+impl AuditEntry {
+    /// An entry stamped now.
+    pub fn now(action: &str, user: Option<&str>, device: Option<Uuid>) -> Self {
+        Self {
+            at: Utc::now(),
+            user: user.map(str::to_string),
+            device,
+            action: action.to_string(),
+            record_id: None,
+            detail: None,
+        }
+    }
+
+    /// The same entry about `record`.
+    pub fn record(mut self, record: Uuid) -> Self {
+        self.record_id = Some(record);
+        self
+    }
+
+    /// The same entry with `detail`.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// A stored audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    /// Position in the log.
+    pub id: i64,
+    /// The entry.
+    pub entry: AuditEntry,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_tags_match_the_wire_form() {
+        for role in [Role::Worker, Role::TeamLead, Role::Admin, Role::Commissioner] {
+            assert_eq!(parse_role(role_tag(role)), Some(role));
+            assert_eq!(serde_json::to_value(role).ok(), Some(serde_json::Value::from(role_tag(role))));
+        }
+        assert!(reads_case_records(&[Role::Admin, Role::TeamLead]));
+        assert!(!reads_case_records(&[Role::Admin, Role::Commissioner]));
+    }
+}

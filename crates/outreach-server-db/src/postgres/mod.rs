@@ -1,0 +1,156 @@
+//! The PostgreSQL backend: `tokio-postgres` behind a `deadpool` pool.
+//!
+//! Writers run in READ COMMITTED and first lock the sequence counter row;
+//! pulls run in REPEATABLE READ so records, conflicts and the remaining
+//! count come from one snapshot. Connections are plain TCP: run PostgreSQL
+//! on the same host or a private network (TLS to PostgreSQL is not wired yet).
+
+mod accounts;
+mod rows;
+mod tx;
+
+use crate::engine;
+use crate::error::{DbError, Result};
+use crate::model::{Actor, AuditEntry, AuditRow, Device, DeviceLogin, NewUser, Team, User};
+use crate::{Backend, Database, redact_url};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use outreach_protocol::Mutation;
+use outreach_protocol::api::{Conflict, MutationResult, PullResponse, RecordChange};
+use serde_json::Value;
+use tokio_postgres::{IsolationLevel, NoTls};
+use tx::PgTx;
+use uuid::Uuid;
+
+/// Most connections the pool opens.
+const POOL_SIZE: usize = 16;
+
+/// The server's storage in PostgreSQL.
+#[derive(Clone)]
+pub struct PostgresDatabase {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for PostgresDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresDatabase").field("pool", &self.pool.status()).finish()
+    }
+}
+
+impl PostgresDatabase {
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/db`) and
+    /// checks a connection can be had. Does not migrate.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let config: tokio_postgres::Config =
+            url.parse().map_err(|e: tokio_postgres::Error| DbError::BadUrl(format!("{}: {e}", redact_url(url))))?;
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager).max_size(POOL_SIZE).build().map_err(|e| DbError::Pool(e.to_string()))?;
+        drop(pool.get().await?);
+        Ok(Self { pool })
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        Ok(self.pool.get().await?)
+    }
+}
+
+#[async_trait]
+impl Database for PostgresDatabase {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn migrate(&self) -> Result<Vec<u32>> {
+        accounts::migrate(&mut self.client().await?).await
+    }
+
+    async fn add_team(&self, name: &str, areas: &[String]) -> Result<Team> {
+        accounts::add_team(&mut self.client().await?, name, areas).await
+    }
+
+    async fn teams(&self) -> Result<Vec<Team>> {
+        accounts::teams(&self.client().await?).await
+    }
+
+    async fn add_user(&self, user: NewUser) -> Result<User> {
+        accounts::add_user(&mut self.client().await?, &user).await
+    }
+
+    async fn user(&self, name: &str) -> Result<Option<User>> {
+        accounts::user_by_name(&self.client().await?, name).await
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        accounts::users(&self.client().await?).await
+    }
+
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<User> {
+        accounts::set_user_disabled(&self.client().await?, name, disabled).await
+    }
+
+    async fn register_device(&self, user_id: Uuid, device_id: Uuid, name: &str, token_hash: &str) -> Result<Device> {
+        accounts::register_device(&mut self.client().await?, user_id, device_id, name, token_hash).await
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceLogin>> {
+        accounts::device_by_token(&self.client().await?, token_hash).await
+    }
+
+    async fn touch_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        accounts::touch_device(&self.client().await?, id, at).await
+    }
+
+    async fn revoke_device(&self, id: Uuid, reason: Option<&str>) -> Result<Device> {
+        accounts::revoke_device(&self.client().await?, id, reason).await
+    }
+
+    async fn devices(&self) -> Result<Vec<Device>> {
+        accounts::devices(&self.client().await?).await
+    }
+
+    async fn push(&self, actor: &Actor, mutations: &[Mutation]) -> Result<Vec<MutationResult>> {
+        let mut client = self.client().await?;
+        let mut tx = PgTx { tx: client.transaction().await? };
+        let out = engine::push(&mut tx, actor, mutations, Utc::now()).await?;
+        tx.tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn pull(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullResponse> {
+        let mut client = self.client().await?;
+        let mut tx =
+            PgTx { tx: client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start().await? };
+        let out = engine::pull(&mut tx, actor, cursor, limit, Utc::now()).await?;
+        tx.tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn record(&self, actor: &Actor, id: Uuid) -> Result<Option<RecordChange>> {
+        let mut client = self.client().await?;
+        let mut tx = PgTx { tx: client.transaction().await? };
+        let out = engine::record(&mut tx, actor, id, Utc::now()).await?;
+        tx.tx.commit().await?;
+        Ok(out.map(|r| r.to_change()))
+    }
+
+    async fn resolve_conflict(&self, actor: &Actor, id: Uuid, value: Value) -> Result<Option<Conflict>> {
+        let mut client = self.client().await?;
+        let mut tx = PgTx { tx: client.transaction().await? };
+        let out = engine::resolve_conflict(&mut tx, actor, id, value, Utc::now()).await?;
+        tx.tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx::insert_audit(&tx, entries).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, record: Option<Uuid>, limit: i64) -> Result<Vec<AuditRow>> {
+        accounts::audit_log(&self.client().await?, record, limit).await
+    }
+}

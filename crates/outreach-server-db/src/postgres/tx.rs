@@ -1,0 +1,315 @@
+//! The engine's storage steps on PostgreSQL, inside one transaction
+//! (READ COMMITTED for writers, so each statement after the counter lock
+//! sees every earlier commit).
+
+use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
+use crate::engine::{Dependents, ScopedRow, StoredRecord, Tx, Window};
+use crate::error::Result;
+use crate::model::AuditEntry;
+use crate::scope::{CaseloadEntry, Scope};
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
+use outreach_protocol::api::{Conflict, Outcome};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A PostgreSQL transaction seen as the engine's [`Tx`].
+pub(super) struct PgTx<'c> {
+    /// The open transaction; the caller commits it.
+    pub tx: Transaction<'c>,
+}
+
+/// Whether record `r` is visible, given `$2` (area keys) and `$3` (clients).
+const VISIBLE: &str = "(r.area = ANY($2) OR r.client_id = ANY($3))";
+
+fn drops_where() -> String {
+    format!(
+        "d.seq > $1 AND (d.area = ANY($2) OR d.worker = $4) \
+         AND NOT EXISTS (SELECT 1 FROM records r WHERE r.id = d.record_id AND {VISIBLE})"
+    )
+}
+
+/// Appends audit entries in one statement.
+pub(super) async fn insert_audit(tx: &Transaction<'_>, entries: &[AuditEntry]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let at: Vec<DateTime<Utc>> = entries.iter().map(|e| e.at).collect();
+    let user: Vec<Option<&str>> = entries.iter().map(|e| e.user.as_deref()).collect();
+    let device: Vec<Option<Uuid>> = entries.iter().map(|e| e.device).collect();
+    let action: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    let record: Vec<Option<Uuid>> = entries.iter().map(|e| e.record_id).collect();
+    let detail: Vec<Option<&str>> = entries.iter().map(|e| e.detail.as_deref()).collect();
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO audit_log (at, user_name, device, action, record_id, detail) \
+             SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::text[])",
+        )
+        .await?;
+    tx.execute(&stmt, &[&at, &user, &device, &action, &record, &detail]).await?;
+    Ok(())
+}
+
+impl Tx for PgTx<'_> {
+    async fn lock_writes(&mut self) -> Result<()> {
+        let stmt = self.tx.prepare_cached("SELECT value FROM seq_counter WHERE id = 1 FOR UPDATE").await?;
+        self.tx.query_one(&stmt, &[]).await?;
+        Ok(())
+    }
+
+    async fn next_seq(&mut self) -> Result<i64> {
+        let stmt =
+            self.tx.prepare_cached("UPDATE seq_counter SET value = value + 1 WHERE id = 1 RETURNING value").await?;
+        Ok(self.tx.query_one(&stmt, &[]).await?.try_get(0)?)
+    }
+
+    async fn team_areas(&mut self, user_id: Uuid) -> Result<Vec<String>> {
+        let stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT DISTINCT ta.area_key FROM team_areas ta JOIN team_members tm ON tm.team_id = ta.team_id \
+                 WHERE tm.user_id = $1",
+            )
+            .await?;
+        let rows = self.tx.query(&stmt, &[&user_id]).await?;
+        Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
+    }
+
+    async fn caseload_of(&mut self, worker: &str, today: &str) -> Result<Vec<Uuid>> {
+        let stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT DISTINCT client_id FROM caseload WHERE worker = $1 AND (ended_on IS NULL OR ended_on >= $2)",
+            )
+            .await?;
+        let rows = self.tx.query(&stmt, &[&worker, &today]).await?;
+        Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
+    }
+
+    async fn applied(&mut self, mutation_id: Uuid) -> Result<Option<Outcome>> {
+        let stmt = self.tx.prepare_cached("SELECT result FROM applied_mutations WHERE mutation_id = $1").await?;
+        let Some(row) = self.tx.query_opt(&stmt, &[&mutation_id]).await? else { return Ok(None) };
+        Ok(Some(serde_json::from_value(row.try_get::<_, Value>(0)?)?))
+    }
+
+    async fn put_applied(
+        &mut self,
+        mutation_id: Uuid,
+        device: Uuid,
+        record_id: Uuid,
+        outcome: &Outcome,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let stmt = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO applied_mutations (mutation_id, device, record_id, result, applied_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .await?;
+        let result = serde_json::to_value(outcome)?;
+        self.tx.execute(&stmt, &[&mutation_id, &device, &record_id, &result, &at]).await?;
+        Ok(())
+    }
+
+    async fn record(&mut self, id: Uuid) -> Result<Option<StoredRecord>> {
+        let stmt = self.tx.prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = $1")).await?;
+        self.tx.query_opt(&stmt, &[&id]).await?.as_ref().map(rows::record).transpose()
+    }
+
+    async fn put_record(&mut self, r: &StoredRecord) -> Result<()> {
+        let stmt = self
+            .tx
+            .prepare_cached(&format!(
+                "INSERT INTO records ({RECORD_COLUMNS}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, client_id = excluded.client_id, \
+                 area = excluded.area, count_id = excluded.count_id, data = excluded.data, \
+                 version = excluded.version, seq = excluded.seq, deleted = excluded.deleted, \
+                 erased = excluded.erased, hlc = excluded.hlc, updated_at = excluded.updated_at, \
+                 updated_by = excluded.updated_by, device = excluded.device"
+            ))
+            .await?;
+        let data = Value::Object(r.data.clone());
+        let hlc = r.hlc.to_string();
+        self.tx
+            .execute(
+                &stmt,
+                &[
+                    &r.id,
+                    &r.kind.as_str(),
+                    &r.client_id,
+                    &r.area,
+                    &r.count_id,
+                    &data,
+                    &r.version,
+                    &r.seq,
+                    &r.deleted,
+                    &r.erased,
+                    &hlc,
+                    &r.updated_at,
+                    &r.updated_by,
+                    &r.device,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn dependents(&mut self, of: Dependents) -> Result<Vec<ScopedRow>> {
+        let (sql, id) = match of {
+            Dependents::OfClient(id) => ("SELECT id, kind, area FROM records WHERE client_id = $1 ORDER BY seq", id),
+            Dependents::OfCount(id) => ("SELECT id, kind, area FROM records WHERE count_id = $1 ORDER BY seq", id),
+        };
+        let stmt = self.tx.prepare_cached(sql).await?;
+        let rows = self.tx.query(&stmt, &[&id]).await?;
+        rows.iter().map(|r| Ok(ScopedRow { id: r.try_get(0)?, kind: rows::kind(r, 1)?, area: r.try_get(2)? })).collect()
+    }
+
+    async fn move_record(&mut self, id: Uuid, area: Option<&str>, seq: i64) -> Result<()> {
+        let stmt = self.tx.prepare_cached("UPDATE records SET area = $2, seq = $3 WHERE id = $1").await?;
+        self.tx.execute(&stmt, &[&id, &area, &seq]).await?;
+        Ok(())
+    }
+
+    async fn put_drop(&mut self, seq: i64, record_id: Uuid, area: Option<&str>, worker: Option<&str>) -> Result<()> {
+        let stmt = self
+            .tx
+            .prepare_cached("INSERT INTO scope_drops (seq, record_id, area, worker) VALUES ($1, $2, $3, $4)")
+            .await?;
+        self.tx.execute(&stmt, &[&seq, &record_id, &area, &worker]).await?;
+        Ok(())
+    }
+
+    async fn caseload(&mut self, assignment_id: Uuid) -> Result<Option<CaseloadEntry>> {
+        let stmt =
+            self.tx.prepare_cached("SELECT worker, client_id, ended_on FROM caseload WHERE assignment_id = $1").await?;
+        let Some(r) = self.tx.query_opt(&stmt, &[&assignment_id]).await? else { return Ok(None) };
+        Ok(Some(CaseloadEntry {
+            assignment_id,
+            worker: r.try_get(0)?,
+            client_id: r.try_get(1)?,
+            ended_on: r.try_get(2)?,
+        }))
+    }
+
+    async fn put_caseload(&mut self, e: &CaseloadEntry) -> Result<()> {
+        let stmt = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO caseload (assignment_id, worker, client_id, ended_on) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (assignment_id) DO UPDATE SET worker = excluded.worker, \
+                 client_id = excluded.client_id, ended_on = excluded.ended_on",
+            )
+            .await?;
+        self.tx.execute(&stmt, &[&e.assignment_id, &e.worker, &e.client_id, &e.ended_on]).await?;
+        Ok(())
+    }
+
+    async fn remove_caseload(&mut self, assignment_id: Uuid) -> Result<()> {
+        let stmt = self.tx.prepare_cached("DELETE FROM caseload WHERE assignment_id = $1").await?;
+        self.tx.execute(&stmt, &[&assignment_id]).await?;
+        Ok(())
+    }
+
+    async fn conflict(&mut self, id: Uuid) -> Result<Option<Conflict>> {
+        let stmt =
+            self.tx.prepare_cached(&format!("SELECT {CONFLICT_COLUMNS} FROM conflicts c WHERE c.id = $1")).await?;
+        self.tx.query_opt(&stmt, &[&id]).await?.as_ref().map(rows::conflict).transpose()
+    }
+
+    async fn put_conflict(&mut self, c: &Conflict, at: DateTime<Utc>) -> Result<()> {
+        let stmt = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO conflicts (id, record_id, kind, field, kept, other, other_user, other_device, \
+                 other_hlc, resolved_by, resolved_at, seq, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text, \
+                 CASE WHEN $10::text IS NULL THEN NULL ELSE $11::timestamptz END, $12, $11) \
+                 ON CONFLICT (id) DO UPDATE SET resolved_by = excluded.resolved_by, \
+                 resolved_at = excluded.resolved_at, seq = excluded.seq",
+            )
+            .await?;
+        let hlc = c.other_hlc.to_string();
+        self.tx
+            .execute(
+                &stmt,
+                &[
+                    &c.id,
+                    &c.record_id,
+                    &c.kind.as_str(),
+                    &c.field,
+                    &c.kept,
+                    &c.other,
+                    &c.other_user,
+                    &c.other_device,
+                    &hlc,
+                    &c.resolved_by,
+                    &at,
+                    &c.seq,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn records_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<StoredRecord>> {
+        let (areas, clients) = (scope.area_list(), scope.caseload_list());
+        let stmt = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM records r WHERE r.seq > $1 AND {VISIBLE} ORDER BY r.seq LIMIT $4"
+            ))
+            .await?;
+        let rows = self.tx.query(&stmt, &[&w.after, &areas, &clients, &w.limit]).await?;
+        rows.iter().map(rows::record).collect()
+    }
+
+    async fn conflicts_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<Conflict>> {
+        let (areas, clients) = (scope.area_list(), scope.caseload_list());
+        let stmt = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {CONFLICT_COLUMNS} FROM conflicts c JOIN records r ON r.id = c.record_id \
+                 WHERE c.seq > $1 AND {VISIBLE} ORDER BY c.seq LIMIT $4"
+            ))
+            .await?;
+        let rows = self.tx.query(&stmt, &[&w.after, &areas, &clients, &w.limit]).await?;
+        rows.iter().map(rows::conflict).collect()
+    }
+
+    async fn drops_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<(i64, Uuid)>> {
+        let (areas, clients) = (scope.area_list(), scope.caseload_list());
+        let stmt = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT d.seq, d.record_id FROM scope_drops d WHERE {} ORDER BY d.seq LIMIT $5",
+                drops_where()
+            ))
+            .await?;
+        let rows = self.tx.query(&stmt, &[&w.after, &areas, &clients, &scope.worker, &w.limit]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| Ok::<_, tokio_postgres::Error>((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn count_after(&mut self, scope: &Scope, after: i64) -> Result<i64> {
+        let (areas, clients) = (scope.area_list(), scope.caseload_list());
+        let stmt = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT (SELECT count(*) FROM records r WHERE r.seq > $1 AND {VISIBLE}) \
+                 + (SELECT count(*) FROM conflicts c JOIN records r ON r.id = c.record_id \
+                    WHERE c.seq > $1 AND {VISIBLE}) \
+                 + (SELECT count(*) FROM scope_drops d WHERE {})",
+                drops_where()
+            ))
+            .await?;
+        Ok(self.tx.query_one(&stmt, &[&after, &areas, &clients, &scope.worker]).await?.try_get(0)?)
+    }
+
+    async fn audit(&mut self, entries: &[AuditEntry]) -> Result<()> {
+        insert_audit(&self.tx, entries).await
+    }
+}

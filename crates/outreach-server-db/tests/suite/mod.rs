@@ -1,0 +1,7 @@
+//! The backend-independent test suite; each function takes a fresh,
+//! migrated [`outreach_server_db::testing::TestDb`].
+
+pub mod accounts;
+pub mod fixtures;
+pub mod scope;
+pub mod sync;

@@ -1,0 +1,118 @@
+//! The Outreach sync server: laptops sign in at base, push the changes in
+//! their outbox and pull what changed on the server, over a small JSON API.
+//!
+//! - [`router`] builds the axum application: [`routes`] holds one module
+//!   per resource, each handler a thin call into the storage trait
+//!   [`outreach_server_db::Database`] (SQLite or PostgreSQL);
+//! - [`auth`] turns a bearer token into the calling user and device;
+//! - [`layers`] checks the protocol headers and gives every error, even
+//!   one raised before a handler runs, the JSON [`ErrorBody`] shape;
+//! - [`extract`] makes malformed bodies, queries and paths readable 400s.
+//!
+//! The binary (`src/main.rs`, `src/cmd/`) adds the command line: `serve`,
+//! `migrate`, and the team, user and device administration commands.
+//!
+//! [`ErrorBody`]: outreach_protocol::api::ErrorBody
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod layers;
+pub mod routes;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{get, post};
+use outreach_server_db::Database;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// Settings of a running server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest request body, in bytes, both as sent and after gzip
+    /// decompression (so a small compressed body cannot expand without bound).
+    pub max_body_bytes: usize,
+    /// How often a device's `last_seen` is written at most.
+    pub touch_interval: chrono::TimeDelta,
+    /// Password checks run at once (each Argon2 check takes ~19 MiB).
+    pub concurrent_logins: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { max_body_bytes: 16 * 1024 * 1024, touch_interval: chrono::TimeDelta::minutes(1), concurrent_logins: 4 }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// Storage.
+    pub db: Arc<dyn Database>,
+    /// Settings.
+    pub config: Arc<ServerConfig>,
+    /// Limits concurrent password checks.
+    pub login_permits: Arc<Semaphore>,
+}
+
+impl AppState {
+    /// State over `db` with `config`.
+    pub fn new(db: Arc<dyn Database>, config: ServerConfig) -> Self {
+        let permits = Arc::new(Semaphore::new(config.concurrent_logins.max(1)));
+        Self { db, config: Arc::new(config), login_permits: permits }
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    let api = Router::new()
+        .route("/login", post(routes::login::login))
+        .route("/sync/push", post(routes::sync::push))
+        .route("/sync/pull", get(routes::sync::pull))
+        .route("/records/{id}", get(routes::records::get_record))
+        .route("/conflicts/{id}/resolve", post(routes::conflicts::resolve))
+        .route_layer(middleware::from_fn(layers::require_protocol));
+    Router::new()
+        .route("/health", get(routes::health::health))
+        .nest("/api/v1", api)
+        .fallback(layers::not_found)
+        .method_not_allowed_fallback(layers::method_not_allowed)
+        .layer(
+            ServiceBuilder::new()
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .layer(CatchPanicLayer::custom(layers::panic_response))
+                .layer(CompressionLayer::new())
+                .layer(middleware::from_fn_with_state(limit, layers::json_errors))
+                .layer(middleware::from_fn_with_state(limit, layers::note_body_limit))
+                // The raw body first, then the same limit after gzip decompression.
+                .layer(RequestBodyLimitLayer::new(limit))
+                .layer(RequestDecompressionLayer::new())
+                .layer(DefaultBodyLimit::max(limit)),
+        )
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then
+/// finishes the requests in flight.
+pub async fn serve<F>(listener: TcpListener, state: AppState, shutdown: F) -> std::io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

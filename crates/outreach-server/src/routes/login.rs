@@ -1,0 +1,73 @@
+//! `POST /api/v1/login`: a worker signs in once at base from a laptop; the
+//! laptop is registered and gets a device token, shown once and stored by
+//! the server only as a hash.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use axum::Json;
+use axum::extract::State;
+use outreach_protocol::api::{LoginRequest, LoginResponse};
+use outreach_server_db::AuditEntry;
+use outreach_server_db::credentials::{DeviceToken, verify_dummy, verify_password};
+use serde_json::json;
+
+/// Longest password checked (Argon2 work grows with input).
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+fn wrong_credentials() -> ApiError {
+    ApiError::unauthorized("wrong user name or password")
+}
+
+/// Checks the password, registers the device and returns its token.
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    if req.device_name.trim().is_empty() || req.device_name.len() > 200 {
+        return Err(ApiError::bad_request("device_name must be 1-200 characters (the laptop's name)"));
+    }
+    if req.user.len() > 200 || req.password.len() > MAX_PASSWORD_BYTES {
+        return Err(wrong_credentials());
+    }
+    let user = state.db.user(&req.user).await?;
+    let ok = {
+        // Argon2 takes ~19 MiB per check: a few at a time, off the async threads.
+        let _permit = state.login_permits.acquire().await.map_err(|_| ApiError::internal())?;
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        let password = req.password;
+        tokio::task::spawn_blocking(move || match hash {
+            Some(hash) => verify_password(&password, &hash),
+            None => verify_dummy(&password),
+        })
+        .await
+        .map_err(|_| ApiError::internal())?
+    };
+    let user = match user {
+        Some(user) if ok => user,
+        _ => {
+            let entry = AuditEntry::now("login_failed", Some(&req.user), Some(req.device_id));
+            state.db.append_audit(&[entry]).await?;
+            return Err(wrong_credentials());
+        }
+    };
+    if user.disabled {
+        return Err(ApiError::unauthorized("this account is disabled; ask your team lead or IT"));
+    }
+    let token = DeviceToken::generate().map_err(|e| {
+        tracing::error!(error = %e, "no randomness for a device token");
+        ApiError::internal()
+    })?;
+    let device = state.db.register_device(user.id, req.device_id, &req.device_name, &token.hash()).await?;
+    let entry = AuditEntry::now("login", Some(&user.name), Some(device.id))
+        .detail(json!({"device_name": device.name}).to_string());
+    state.db.append_audit(&[entry]).await?;
+    tracing::info!(user = %user.name, device = %device.id, "device signed in");
+    Ok(Json(LoginResponse {
+        token: token.secret().to_string(),
+        device_id: device.id,
+        user: user.name,
+        roles: user.roles,
+        teams: user.teams,
+    }))
+}

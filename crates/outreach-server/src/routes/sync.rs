@@ -1,0 +1,57 @@
+//! `POST /api/v1/sync/push` and `GET /api/v1/sync/pull`.
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use axum::Json;
+use axum::extract::State;
+use outreach_protocol::api::{PullResponse, PushRequest, PushResponse};
+use serde::Deserialize;
+
+/// Most mutations in one push.
+pub const MAX_PUSH: usize = 10_000;
+/// Page size when the client names none.
+pub const DEFAULT_PULL_LIMIT: i64 = 500;
+/// Largest page.
+pub const MAX_PULL_LIMIT: i64 = 5_000;
+
+/// Applies a batch of mutations; a resent batch gets the stored results.
+pub async fn push(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    if req.mutations.len() > MAX_PUSH {
+        return Err(ApiError::bad_request(format!("push at most {MAX_PUSH} changes at a time")));
+    }
+    let results = state.db.push(&actor, &req.mutations).await?;
+    Ok(Json(PushResponse { results }))
+}
+
+/// `?cursor=N&limit=M`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullQuery {
+    /// Resume after this sequence number (0 for everything).
+    pub cursor: Option<i64>,
+    /// Page size (default 500, at most 5000).
+    pub limit: Option<i64>,
+}
+
+/// The changes after `cursor` this device may see.
+pub async fn pull(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiQuery(query): ApiQuery<PullQuery>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let cursor = query.cursor.unwrap_or(0);
+    if cursor < 0 {
+        return Err(ApiError::bad_request("cursor must be 0 or more"));
+    }
+    let limit = query.limit.unwrap_or(DEFAULT_PULL_LIMIT);
+    if limit < 1 {
+        return Err(ApiError::bad_request("limit must be at least 1"));
+    }
+    Ok(Json(state.db.pull(&actor, cursor, limit.min(MAX_PULL_LIMIT)).await?))
+}
