@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Sets up and starts Outreach on this machine: builds the `outreach` CLI and
-# the desktop app, and with --demo fills a demo store with synthetic data
-# (no real person's data) first.
+# Sets up and starts Outreach on this machine: the sync server on its
+# embedded SQLite database, and the desktop app. With --demo, a demo team
+# and worker are created on the server, a laptop store is filled with
+# synthetic data (no real person's data), signed in and synced first.
 #
 #   bash scripts/run.sh [--demo] [--clients N]
 #
-# The demo store lives in $OUTREACH_DATA_DIR (default ~/.local/share/outreach-demo);
-# its passphrase is $OUTREACH_PASSPHRASE (default "demo passphrase only").
+# Everything lives under $OUTREACH_HOME (default ~/.local/share/outreach-demo):
+# server/ holds the server's database, laptop/ the encrypted laptop store.
+# The laptop passphrase is $OUTREACH_PASSPHRASE (default "demo passphrase only"),
+# the demo worker's server password $OUTREACH_PASSWORD (default "demo password only").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 demo=0
@@ -22,28 +25,45 @@ done
 
 bash "$root/scripts/setup.sh"
 cd "$root"
-cargo build --release -p outreach-cli -p outreach-app
-target="${CARGO_TARGET_DIR:-$root/target}/release"
+cargo build --release -p outreach-cli -p outreach-server -p outreach-app
+bin="${CARGO_TARGET_DIR:-$root/target}/release"
+
+home="${OUTREACH_HOME:-$HOME/.local/share/outreach-demo}"
+export OUTREACH_SERVER_DATA="$home/server" OUTREACH_DATA_DIR="$home/laptop"
+export OUTREACH_PASSPHRASE="${OUTREACH_PASSPHRASE:-demo passphrase only}"
+export OUTREACH_PASSWORD="${OUTREACH_PASSWORD:-demo password only}"
+mkdir -p "$OUTREACH_SERVER_DATA"
+server_url="http://127.0.0.1:${OUTREACH_PORT:-8787}"
+
+"$bin/outreach-server" serve --listen "127.0.0.1:${OUTREACH_PORT:-8787}" &
+server=$!
+cleanup() { kill "$server" 2>/dev/null || true; [ -n "${xvfb:-}" ] && kill "$xvfb" 2>/dev/null || true; }
+trap cleanup EXIT
+for _ in $(seq 50); do
+  curl -fsS "$server_url/health" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+echo "Sync server: $server_url (database in $OUTREACH_SERVER_DATA)"
 
 if ((demo)); then
-  export OUTREACH_DATA_DIR="${OUTREACH_DATA_DIR:-$HOME/.local/share/outreach-demo}"
-  export OUTREACH_PASSPHRASE="${OUTREACH_PASSPHRASE:-demo passphrase only}"
   if [ ! -f "$OUTREACH_DATA_DIR/outreach.db" ]; then
-    "$target/outreach" demo --clients "$clients" --contacts-per-client 5 --init-user demo.worker
+    areas=(--area Liverpool --area Sefton --area Knowsley --area Halton --area Wirral --area "St Helens")
+    "$bin/outreach-server" team add "Demo team" "${areas[@]}" || true
+    "$bin/outreach-server" user add demo.worker --role worker --team "Demo team" || true
+    "$bin/outreach" demo --clients "$clients" --contacts-per-client 5 --init-user demo.worker
+    "$bin/outreach" login --server "$server_url" --user demo.worker
   fi
-  echo "Demo store: $OUTREACH_DATA_DIR (passphrase: '$OUTREACH_PASSPHRASE')"
-  echo "Try: $target/outreach client search smith"
+  "$bin/outreach" sync || echo "Sync did not complete; the laptop keeps working offline and syncs later."
+  echo "Demo laptop store: $OUTREACH_DATA_DIR (passphrase: '$OUTREACH_PASSPHRASE')"
+  echo "Try: $bin/outreach client search smith"
 fi
 
-# The sync server arrives with the server issue; until then the app and the
-# CLI work fully offline, which is their normal mode anyway.
 if [ -z "${DISPLAY:-}" ]; then
   echo "No display: starting a virtual one (Xvfb :99) for the desktop window."
   Xvfb :99 -screen 0 1280x800x24 >/dev/null 2>&1 &
   xvfb=$!
-  trap 'kill $xvfb 2>/dev/null || true' EXIT
   export DISPLAY=:99 WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1
   sleep 1
   echo "Take a screenshot with: DISPLAY=:99 import -window root outreach.png"
 fi
-exec "$target/outreach-app"
+"$bin/outreach-app"

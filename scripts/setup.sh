@@ -9,7 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # compiler for SQLCipher, Xvfb and WebKitWebDriver for headless UI tests, and
 # the plain sqlite3 tool the tests use to prove the store is unreadable.
 packages=(build-essential pkg-config perl libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev
-  libayatana-appindicator3-dev xvfb webkit2gtk-driver imagemagick sqlite3)
+  libayatana-appindicator3-dev xvfb webkit2gtk-driver imagemagick sqlite3 curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
