@@ -27,6 +27,12 @@ pub enum AuditAction {
     Export,
     /// Records were imported from a file.
     Import,
+    /// A record was received from the server by sync.
+    Receive,
+    /// A record was removed because an administrator erased it.
+    Erase,
+    /// A record was removed because it left this worker's scope.
+    Drop,
 }
 
 impl AuditAction {
@@ -40,6 +46,9 @@ impl AuditAction {
             Self::Search => "search",
             Self::Export => "export",
             Self::Import => "import",
+            Self::Receive => "receive",
+            Self::Erase => "erase",
+            Self::Drop => "drop",
         }
     }
 }

@@ -91,6 +91,8 @@ fn a_pulled_record_is_stored_as_sent_with_fields_this_version_does_not_know() {
     assert_eq!(store.sync_cursor().unwrap(), 5);
     assert_eq!(store.record_states().unwrap()[&id], (map(data), false));
     assert_eq!(store.outbox_len().unwrap(), 0, "a pulled record is not sent back");
+    let audit = store.audit_entries(Some(id), 10).unwrap();
+    assert_eq!(audit.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["receive"], "receiving is audited");
 
     // A local edit keeps the unknown field and sends only what changed.
     let edited = store.update::<Client>(id, |c| c.phone = Some("0151".to_string().into())).unwrap();
@@ -177,6 +179,7 @@ fn a_record_out_of_scope_is_dropped_but_changes_to_it_still_go_up() {
     assert!(store.record_states().unwrap().is_empty());
     assert!(store.list_clients(&ClientFilter::default(), today(), 0, 10).unwrap().is_empty());
     assert_eq!(store.outbox_len().unwrap(), 1, "the server judges the waiting change");
+    assert_eq!(store.audit_entries(Some(id), 1).unwrap()[0].action, "drop", "the drop is audited");
 }
 
 #[test]

@@ -510,7 +510,11 @@ impl Store {
                 applied.stale += 1;
                 continue;
             }
-            touch_full(&mut touched, local_client(&tx, change.id)?);
+            let client_before = local_client(&tx, change.id)?;
+            touch_full(&mut touched, client_before);
+            let action = if plan == IncomingPlan::Erase { AuditAction::Erase } else { AuditAction::Receive };
+            let client = change.client_id.or(client_before);
+            audit::record(&tx, &self.actor, action, Some(change.kind), Some(change.id), client, Some("sync"))?;
             match plan {
                 IncomingPlan::Stale => {}
                 IncomingPlan::Erase => {
@@ -552,7 +556,17 @@ impl Store {
             }
         }
         for id in &page.drops {
-            touch_full(&mut touched, local_client(&tx, *id)?);
+            let client = local_client(&tx, *id)?;
+            touch_full(&mut touched, client);
+            audit::record(
+                &tx,
+                &self.actor,
+                AuditAction::Drop,
+                None,
+                Some(*id),
+                client,
+                Some("left this worker's scope"),
+            )?;
             let id = id.to_string();
             // Changes still waiting stay in the outbox: the server judges them.
             applied.dropped += tx.prepare_cached("DELETE FROM records WHERE id = ?1")?.execute([&id])?;
