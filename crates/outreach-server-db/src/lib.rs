@@ -33,7 +33,9 @@ mod sqlite;
 pub mod testing;
 
 pub use error::{DbError, Result};
-pub use model::{Actor, AuditEntry, AuditRow, Device, DeviceLogin, NewUser, Team, User};
+pub use model::{
+    Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, ExportedAudit, NewUser, Team, User,
+};
 pub use postgres::PostgresDatabase;
 pub use sqlite::SqliteDatabase;
 
@@ -111,6 +113,18 @@ pub trait Database: Send + Sync {
     async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()>;
     /// The last `limit` audit entries, oldest first, optionally about one record.
     async fn audit_log(&self, record: Option<Uuid>, limit: i64) -> Result<Vec<AuditRow>>;
+
+    /// Everything held on client `id` (its record, every record whose
+    /// `client_id` is it, their conflicts and audit rows), for the
+    /// administrator `by`; audited as `client_export`. `None` when there is
+    /// no such record; refused when `id` is not a client record.
+    async fn export_client(&self, id: Uuid, by: &str) -> Result<Option<ClientExport>>;
+    /// An administrator's erasure of client `id`: the client record and
+    /// every record about it are marked erased, their data cleared to `{}`,
+    /// each with a new `seq` so devices pull `erased: true` and drop their
+    /// copies; their conflicts' values are cleared. Audited per record as
+    /// `erase`, with `reason` (required). `None` when there is no such record.
+    async fn erase_client(&self, id: Uuid, by: &str, reason: &str) -> Result<Option<Erasure>>;
 }
 
 /// Opens the database named by `url`: `postgres://...` or

@@ -2,7 +2,8 @@
 //! the server sees them.
 
 use chrono::{DateTime, Utc};
-use outreach_protocol::api::Role;
+use outreach_protocol::api::{Conflict, RecordChange, Role};
+use serde::Serialize;
 use std::fmt;
 use uuid::Uuid;
 
@@ -201,6 +202,61 @@ pub struct AuditRow {
     pub id: i64,
     /// The entry.
     pub entry: AuditEntry,
+}
+
+/// Everything the server holds on one client, for a subject access
+/// request: `outreach-server client export ID`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClientExport {
+    /// When the export was made.
+    pub exported_at: DateTime<Utc>,
+    /// The client record.
+    pub client: RecordChange,
+    /// Every other record about the client (`client_id` is it), by `seq`.
+    pub records: Vec<RecordChange>,
+    /// Conflicts on the client record and those records, by `seq`.
+    pub conflicts: Vec<Conflict>,
+    /// Audit rows about the client record and those records, oldest first.
+    pub audit: Vec<ExportedAudit>,
+}
+
+/// An audit row as exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportedAudit {
+    /// Position in the log.
+    pub id: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub user: Option<String>,
+    /// From which device.
+    pub device: Option<Uuid>,
+    /// What.
+    pub action: String,
+    /// The record concerned.
+    pub record_id: Option<Uuid>,
+    /// Detail (JSON text).
+    pub detail: Option<String>,
+}
+
+impl From<AuditRow> for ExportedAudit {
+    fn from(row: AuditRow) -> Self {
+        let AuditEntry { at, user, device, action, record_id, detail } = row.entry;
+        Self { id: row.id, at, user, device, action, record_id, detail }
+    }
+}
+
+/// What an administrator's erasure did: `outreach-server client erase`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Erasure {
+    /// The client.
+    pub client: Uuid,
+    /// Records erased now (the client record first), each with a new `seq`.
+    pub records: Vec<Uuid>,
+    /// Records that were already erased and were left alone.
+    pub already_erased: Vec<Uuid>,
+    /// Conflicts whose values were cleared.
+    pub conflicts: Vec<Uuid>,
 }
 
 #[cfg(test)]

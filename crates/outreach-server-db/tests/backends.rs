@@ -40,4 +40,6 @@ on_both_backends!(
     scope::caseload_grants_and_drops,
     scope::moving_a_client_moves_its_records,
     scope::street_counts_and_sightings_by_area,
+    privacy::client_export_holds_everything_on_one_client,
+    privacy::erasure_reaches_every_device,
 );

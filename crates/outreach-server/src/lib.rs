@@ -7,10 +7,12 @@
 //! - [`auth`] turns a bearer token into the calling user and device;
 //! - [`layers`] checks the protocol headers and gives every error, even
 //!   one raised before a handler runs, the JSON [`ErrorBody`] shape;
-//! - [`extract`] makes malformed bodies, queries and paths readable 400s.
+//! - [`extract`] makes malformed bodies, queries and paths readable 400s;
+//! - [`tls`] terminates TLS with rustls ([`serve_tls`]).
 //!
 //! The binary (`src/main.rs`, `src/cmd/`) adds the command line: `serve`,
-//! `migrate`, and the team, user and device administration commands.
+//! `migrate`, the team, user and device administration commands, and the
+//! data protection commands (`client export`, `client erase`).
 //!
 //! [`ErrorBody`]: outreach_protocol::api::ErrorBody
 
@@ -19,6 +21,7 @@ pub mod error;
 pub mod extract;
 pub mod layers;
 pub mod routes;
+pub mod tls;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -86,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(layers::require_protocol));
     Router::new()
         .route("/health", get(routes::health::health))
+        .route("/openapi.json", get(routes::openapi::openapi))
         .nest("/api/v1", api)
         .fallback(layers::not_found)
         .method_not_allowed_fallback(layers::method_not_allowed)
@@ -114,5 +118,20 @@ pub async fn serve<F>(listener: TcpListener, state: AppState, shutdown: F) -> st
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// Serves the application over TLS on `listener` (see [`tls`]) until
+/// `shutdown` completes, then finishes the requests in flight.
+pub async fn serve_tls<F>(
+    listener: TcpListener,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    state: AppState,
+    shutdown: F,
+) -> std::io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let listener = tls::TlsListener::new(listener, tls)?;
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

@@ -128,3 +128,71 @@ fn serve_answers_on_the_port_it_bound() {
     assert!(dir.join("outreach-server.db").exists(), "the default database is made in OUTREACH_SERVER_DATA");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+async fn client_export_and_erase(t: TestDb) {
+    use outreach_domain::{Hlc, RecordKind};
+    use outreach_protocol::api::Role;
+    use outreach_protocol::{Mutation, Op};
+    use outreach_server_db::{Actor, NewUser};
+
+    let (url, db) = (t.url(), t.db());
+    db.add_team("Liverpool Outreach", &["Liverpool".into()]).await.expect("team");
+    let user = db
+        .add_user(NewUser {
+            name: "amy".into(),
+            password_hash: "not used".into(),
+            roles: vec![Role::Worker],
+            teams: vec!["Liverpool Outreach".into()],
+        })
+        .await
+        .expect("user");
+    let device = Uuid::now_v7();
+    db.register_device(user.id, device, "LAPTOP-1", "hash").await.expect("device");
+    let amy = Actor { user_id: user.id, user: user.name, device, roles: user.roles };
+    let (client, note) = (Uuid::now_v7(), Uuid::now_v7());
+    let create = |id: Uuid, kind: RecordKind, fields: serde_json::Value, counter: u32| Mutation {
+        mutation_id: Uuid::now_v7(),
+        record_id: id,
+        kind,
+        op: Op::Create,
+        changes: fields
+            .as_object()
+            .expect("object")
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::json!({"old": null, "new": v})))
+            .collect(),
+        base_version: 0,
+        hlc: Hlc { wall_ms: 1_767_000_000_000, counter, device },
+    };
+    let batch = [
+        create(client, RecordKind::Client, serde_json::json!({"area": "Liverpool", "phone": "0151 000"}), 0),
+        create(note, RecordKind::Contact, serde_json::json!({"client_id": client, "notes": "at the library"}), 1),
+    ];
+    db.push(&amy, &batch).await.expect("push");
+
+    let export: serde_json::Value = serde_json::from_str(&ok(&url, &["client", "export", &client.to_string()]))
+        .expect("the export is JSON on stdout");
+    assert_eq!(export["client"]["data"]["phone"], "0151 000");
+    assert_eq!(export["records"][0]["id"], serde_json::json!(note));
+    assert!(export["audit"].as_array().expect("audit").iter().any(|a| a["action"] == "push"));
+    assert!(fails(&url, &["client", "export", &Uuid::now_v7().to_string()]).contains("no client record"));
+    assert!(fails(&url, &["client", "erase", &client.to_string()]).contains("--reason"));
+
+    let erased = ok(&url, &["client", "erase", &client.to_string(), "--reason", "erasure request ER-7"]);
+    assert!(erased.contains("2 record(s) erased now"), "{erased}");
+    let record = db.record(&amy, note).await.expect("get").expect("visible");
+    assert!(record.erased && record.data.is_empty());
+    let actions: Vec<String> =
+        db.audit_log(None, 100).await.expect("audit").into_iter().map(|a| a.entry.action).collect();
+    assert!(actions.iter().any(|a| a == "client_export") && actions.iter().filter(|a| *a == "erase").count() == 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_export_and_erase_on_sqlite() {
+    outreach_server_db::testing::run(outreach_server_db::Backend::Sqlite, client_export_and_erase).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_export_and_erase_on_postgres() {
+    outreach_server_db::testing::run(outreach_server_db::Backend::Postgres, client_export_and_erase).await;
+}

@@ -5,14 +5,16 @@
 //! pulls, single records and conflict resolutions. Both backends run the
 //! same code, so they cannot disagree about what a push does.
 
+mod admin;
 mod push;
 mod read;
 
+pub(crate) use admin::{erase_client, export_client};
 pub(crate) use push::push;
 pub(crate) use read::{pull, record, resolve_conflict};
 
 use crate::error::Result;
-use crate::model::{Actor, AuditEntry, reads_case_records};
+use crate::model::{Actor, AuditEntry, AuditRow, reads_case_records};
 use crate::scope::{CaseloadEntry, Scope};
 use chrono::{DateTime, Utc};
 use outreach_domain::{Hlc, RecordKind};
@@ -156,6 +158,13 @@ pub(crate) trait Tx {
     async fn count_after(&mut self, scope: &Scope, after: i64) -> Result<i64>;
     /// Appends audit entries.
     async fn audit(&mut self, entries: &[AuditEntry]) -> Result<()>;
+    /// Every conflict on a record, by `seq`.
+    async fn conflicts_of(&mut self, record_id: Uuid) -> Result<Vec<Conflict>>;
+    /// Clears a conflict's two values to `null` and closes it (resolved by
+    /// `by`, unless already resolved) with sequence `seq`.
+    async fn erase_conflict(&mut self, id: Uuid, by: &str, seq: i64, at: DateTime<Utc>) -> Result<()>;
+    /// Every audit row about a record, oldest first.
+    async fn audit_of(&mut self, record_id: Uuid) -> Result<Vec<AuditRow>>;
 }
 
 /// Loads what `actor` may see today. Roles that read no case records get

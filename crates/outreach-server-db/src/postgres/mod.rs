@@ -11,7 +11,7 @@ mod tx;
 
 use crate::engine;
 use crate::error::{DbError, Result};
-use crate::model::{Actor, AuditEntry, AuditRow, Device, DeviceLogin, NewUser, Team, User};
+use crate::model::{Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, NewUser, Team, User};
 use crate::{Backend, Database, redact_url};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -152,5 +152,23 @@ impl Database for PostgresDatabase {
 
     async fn audit_log(&self, record: Option<Uuid>, limit: i64) -> Result<Vec<AuditRow>> {
         accounts::audit_log(&self.client().await?, record, limit).await
+    }
+
+    async fn export_client(&self, id: Uuid, by: &str) -> Result<Option<ClientExport>> {
+        let mut client = self.client().await?;
+        // One consistent snapshot of the client's records, conflicts and audit rows.
+        let mut tx =
+            PgTx { tx: client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start().await? };
+        let out = engine::export_client(&mut tx, id, by, Utc::now()).await?;
+        tx.tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn erase_client(&self, id: Uuid, by: &str, reason: &str) -> Result<Option<Erasure>> {
+        let mut client = self.client().await?;
+        let mut tx = PgTx { tx: client.transaction().await? };
+        let out = engine::erase_client(&mut tx, id, by, reason, Utc::now()).await?;
+        tx.tx.commit().await?;
+        Ok(out)
     }
 }

@@ -5,7 +5,7 @@
 use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
 use crate::engine::{Dependents, ScopedRow, StoredRecord, Tx, Window};
 use crate::error::Result;
-use crate::model::AuditEntry;
+use crate::model::{AuditEntry, AuditRow};
 use crate::scope::{CaseloadEntry, Scope};
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
@@ -311,5 +311,32 @@ impl Tx for PgTx<'_> {
 
     async fn audit(&mut self, entries: &[AuditEntry]) -> Result<()> {
         insert_audit(&self.tx, entries).await
+    }
+
+    async fn conflicts_of(&mut self, record_id: Uuid) -> Result<Vec<Conflict>> {
+        let stmt = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {CONFLICT_COLUMNS} FROM conflicts c WHERE c.record_id = $1 ORDER BY c.seq"
+            ))
+            .await?;
+        self.tx.query(&stmt, &[&record_id]).await?.iter().map(rows::conflict).collect()
+    }
+
+    async fn erase_conflict(&mut self, id: Uuid, by: &str, seq: i64, at: DateTime<Utc>) -> Result<()> {
+        let stmt = self
+            .tx
+            .prepare_cached(
+                "UPDATE conflicts SET kept = 'null'::jsonb, other = 'null'::jsonb, \
+                 resolved_by = coalesce(resolved_by, $2::text), resolved_at = coalesce(resolved_at, $3::timestamptz), \
+                 seq = $4 WHERE id = $1",
+            )
+            .await?;
+        self.tx.execute(&stmt, &[&id, &by, &at, &seq]).await?;
+        Ok(())
+    }
+
+    async fn audit_of(&mut self, record_id: Uuid) -> Result<Vec<AuditRow>> {
+        super::accounts::audit_log(&self.tx, Some(record_id), i64::MAX).await
     }
 }

@@ -10,7 +10,7 @@ mod tx;
 
 use crate::engine;
 use crate::error::{DbError, Result};
-use crate::model::{Actor, AuditEntry, AuditRow, Device, DeviceLogin, NewUser, Team, User};
+use crate::model::{Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, NewUser, Team, User};
 use crate::{Backend, Database};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -218,5 +218,15 @@ impl Database for SqliteDatabase {
 
     async fn audit_log(&self, record: Option<Uuid>, limit: i64) -> Result<Vec<AuditRow>> {
         self.run(move |c| accounts::audit_log(c, record, limit)).await
+    }
+
+    async fn export_client(&self, id: Uuid, by: &str) -> Result<Option<ClientExport>> {
+        let by = by.to_string();
+        self.in_tx(move |tx| run_now(engine::export_client(tx, id, &by, Utc::now()))?).await
+    }
+
+    async fn erase_client(&self, id: Uuid, by: &str, reason: &str) -> Result<Option<Erasure>> {
+        let (by, reason) = (by.to_string(), reason.to_string());
+        self.in_tx(move |tx| run_now(engine::erase_client(tx, id, &by, &reason, Utc::now()))?).await
     }
 }

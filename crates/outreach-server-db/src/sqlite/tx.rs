@@ -5,7 +5,7 @@
 use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
 use crate::engine::{Dependents, ScopedRow, StoredRecord, Tx, Window};
 use crate::error::Result;
-use crate::model::AuditEntry;
+use crate::model::{AuditEntry, AuditRow};
 use crate::scope::{CaseloadEntry, Scope};
 use chrono::{DateTime, Utc};
 use outreach_protocol::api::{Conflict, Outcome};
@@ -255,5 +255,26 @@ impl Tx for SqliteTx<'_> {
 
     async fn audit(&mut self, entries: &[AuditEntry]) -> Result<()> {
         super::accounts::insert_audit(&self.tx, entries)
+    }
+
+    async fn conflicts_of(&mut self, record_id: Uuid) -> Result<Vec<Conflict>> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {CONFLICT_COLUMNS} FROM conflicts c WHERE c.record_id = ?1 ORDER BY c.seq"
+        ))?;
+        let rows = stmt.query_map([record_id.to_string()], rows::conflict)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn erase_conflict(&mut self, id: Uuid, by: &str, seq: i64, at: DateTime<Utc>) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "UPDATE conflicts SET kept = 'null', other = 'null', resolved_by = coalesce(resolved_by, ?2), \
+             resolved_at = coalesce(resolved_at, ?3), seq = ?4 WHERE id = ?1",
+        )?;
+        stmt.execute(params![id.to_string(), by, at, seq])?;
+        Ok(())
+    }
+
+    async fn audit_of(&mut self, record_id: Uuid) -> Result<Vec<AuditRow>> {
+        super::accounts::audit_log(&self.tx, Some(record_id), i64::MAX)
     }
 }

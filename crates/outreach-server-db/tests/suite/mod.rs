@@ -3,5 +3,6 @@
 
 pub mod accounts;
 pub mod fixtures;
+pub mod privacy;
 pub mod scope;
 pub mod sync;

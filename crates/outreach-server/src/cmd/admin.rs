@@ -1,7 +1,7 @@
 //! Team, user and device administration from the command line. Every
 //! change is audited as the operating-system user who ran it.
 
-use super::cli::{DeviceCommand, TeamCommand, UserCommand};
+use super::cli::{ClientCommand, DeviceCommand, TeamCommand, UserCommand};
 use anyhow::{Context, Result, bail};
 use outreach_protocol::api::Role;
 use outreach_server_db::credentials::hash_password;
@@ -9,8 +9,13 @@ use outreach_server_db::model::role_tag;
 use outreach_server_db::{AuditEntry, Database, NewUser};
 use serde_json::{Value, json};
 
+/// Who is running the command, as the audit log names them.
+fn operator() -> String {
+    std::env::var("USER").map_or_else(|_| "operator".to_string(), |u| format!("operator:{u}"))
+}
+
 async fn audit(db: &dyn Database, action: &str, detail: Value) -> Result<()> {
-    let operator = std::env::var("USER").map_or_else(|_| "operator".to_string(), |u| format!("operator:{u}"));
+    let operator = operator();
     db.append_audit(&[AuditEntry::now(action, Some(&operator), None).detail(detail.to_string())]).await?;
     Ok(())
 }
@@ -103,6 +108,29 @@ pub async fn device(db: &dyn Database, command: DeviceCommand) -> Result<()> {
             let d = db.revoke_device(id, reason.as_deref()).await?;
             audit(db, "device_revoke", json!({"device": d.id, "user": d.user, "reason": d.revoke_reason})).await?;
             println!("device {} ({}, {}) is revoked: it can no longer sync", d.id, d.name, d.user);
+        }
+    }
+    Ok(())
+}
+
+/// `client export`, `client erase`.
+pub async fn client(db: &dyn Database, command: ClientCommand) -> Result<()> {
+    match command {
+        ClientCommand::Export { id } => {
+            let Some(export) = db.export_client(id, &operator()).await? else { bail!("no client record {id}") };
+            println!("{}", serde_json::to_string_pretty(&export)?);
+        }
+        ClientCommand::Erase { id, reason } => {
+            let Some(erasure) = db.erase_client(id, &operator(), &reason).await? else {
+                bail!("no client record {id}")
+            };
+            println!(
+                "erased client {id}: {} record(s) erased now, {} already erased, {} conflict(s) cleared; \
+                 laptops drop their copies at their next sync",
+                erasure.records.len(),
+                erasure.already_erased.len(),
+                erasure.conflicts.len()
+            );
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use outreach_protocol::api::Role;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use uuid::Uuid;
 
 /// The Outreach sync server.
@@ -43,6 +44,12 @@ pub enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// Data protection for one client: subject access export and erasure.
+    Client {
+        /// Client command.
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
 }
 
 /// `serve` options.
@@ -52,8 +59,14 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
     /// Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "tls_cert")]
     pub allow_plain_http: bool,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Largest request body in bytes (also after decompression).
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -139,5 +152,25 @@ pub enum DeviceCommand {
         /// Why, for the record.
         #[arg(long)]
         reason: Option<String>,
+    },
+}
+
+/// `client` commands (data protection).
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Print everything held on one client as JSON: the client record, every
+    /// record about it, their conflicts and audit rows (audited).
+    Export {
+        /// The client record's id.
+        id: Uuid,
+    },
+    /// Erase a client and every record about it: data cleared, and every
+    /// laptop that syncs drops its copy (audited).
+    Erase {
+        /// The client record's id.
+        id: Uuid,
+        /// Why (e.g. the erasure request's reference), for the audit log.
+        #[arg(long, required = true)]
+        reason: String,
     },
 }

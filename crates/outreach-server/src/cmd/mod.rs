@@ -63,5 +63,6 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Team { command } => admin::team(&*open(cli.database).await?, command).await,
         Command::User { command } => admin::user(&*open(cli.database).await?, command).await,
         Command::Device { command } => admin::device(&*open(cli.database).await?, command).await,
+        Command::Client { command } => admin::client(&*open(cli.database).await?, command).await,
     }
 }

@@ -5,13 +5,20 @@ use anyhow::{Context, Result, bail};
 use outreach_server::{AppState, ServerConfig};
 use tokio::net::TcpListener;
 
-/// Opens the database, migrates it and serves until Ctrl-C or SIGTERM.
+/// Opens the database, migrates it and serves until Ctrl-C or SIGTERM:
+/// HTTPS with `--tls-cert`/`--tls-key`, plain HTTP otherwise (on a
+/// non-loopback address only with `--allow-plain-http`).
 pub async fn serve(args: ServeArgs, database: Option<String>) -> Result<()> {
-    if !args.listen.ip().is_loopback() && !args.allow_plain_http {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(outreach_server::tls::server_config(cert, key)?),
+        (None, None) => None,
+        _ => bail!("give both --tls-cert and --tls-key, or neither"),
+    };
+    if tls.is_none() && !args.listen.ip().is_loopback() && !args.allow_plain_http {
         bail!(
             "refusing to serve plain HTTP on {}: passwords and tokens would cross the network unencrypted. \
-             This server does not terminate TLS yet: listen on 127.0.0.1 behind a TLS-terminating proxy, \
-             or pass --allow-plain-http if a proxy on this network already encrypts the traffic",
+             Give --tls-cert FILE --tls-key FILE to serve HTTPS, listen on 127.0.0.1 behind a TLS-terminating \
+             proxy, or pass --allow-plain-http if a proxy on this network already encrypts the traffic",
             args.listen
         );
     }
@@ -19,9 +26,14 @@ pub async fn serve(args: ServeArgs, database: Option<String>) -> Result<()> {
     let listener =
         TcpListener::bind(args.listen).await.with_context(|| format!("could not listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, backend = ?db.backend(), "outreach-server listening");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%addr, scheme, backend = ?db.backend(), "outreach-server listening");
     let config = ServerConfig { max_body_bytes: args.max_body_bytes, ..ServerConfig::default() };
-    outreach_server::serve(listener, AppState::new(db, config), shutdown_signal()).await?;
+    let state = AppState::new(db, config);
+    match tls {
+        Some(tls) => outreach_server::serve_tls(listener, tls, state, shutdown_signal()).await?,
+        None => outreach_server::serve(listener, state, shutdown_signal()).await?,
+    }
     tracing::info!("outreach-server stopped");
     Ok(())
 }

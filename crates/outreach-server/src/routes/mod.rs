@@ -4,5 +4,6 @@
 pub mod conflicts;
 pub mod health;
 pub mod login;
+pub mod openapi;
 pub mod records;
 pub mod sync;
