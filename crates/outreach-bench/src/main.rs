@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! outreach-bench store --clients 50000 --contacts-per-client 10 --seed 1 [--data-dir DIR] [--json]
+//! outreach-bench sync [--database URL] [--records 100000] [--changes 10000]
 //! ```
 //!
 //! Timings use [`std::time::Instant`] around single calls of the store's
@@ -12,6 +13,7 @@
 mod report;
 mod stats;
 mod store_bench;
+mod sync_bench;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -30,6 +32,8 @@ struct Cli {
 enum Command {
     /// Measures the encrypted local store on a synthetic caseload.
     Store(store_bench::StoreArgs),
+    /// Measures sync against a real server on loopback.
+    Sync(sync_bench::SyncArgs),
 }
 
 fn main() -> Result<()> {
@@ -43,6 +47,7 @@ fn main() -> Result<()> {
                 print!("{}", report.to_markdown());
             }
         }
+        Command::Sync(args) => sync_bench::run(&args)?,
     }
     Ok(())
 }
