@@ -58,8 +58,11 @@ fn send(request: RequestBuilder) -> Result<Response, TransportError> {
     })
 }
 
+/// Reads a JSON answer. A body cut off on the way is a lost connection (the
+/// request is safe to retry), not a fault of the server.
 fn read<T: DeserializeOwned>(response: Response) -> Result<T, TransportError> {
-    response.json().map_err(|e| TransportError::Server {
+    let body = response.bytes().map_err(|e| TransportError::Network(format!("the answer was cut off: {e}")))?;
+    serde_json::from_slice(&body).map_err(|e| TransportError::Server {
         code: "bad_response".into(),
         message: format!("the server's answer could not be read: {e}"),
     })
