@@ -26,8 +26,12 @@ fn scope_params(scope: &Scope) -> Result<(String, String)> {
 }
 
 /// Whether record `r` is visible, given `?2` (areas) and `?3` (clients).
+/// The caller's scope as a condition on `records r`. The unary `+` keeps
+/// SQLite from driving these queries from the area and client indexes
+/// (which reads every record in scope and sorts it): pulls must walk the
+/// `seq` index from the cursor and test scope row by row.
 const VISIBLE: &str =
-    "(r.area IN (SELECT value FROM json_each(?2)) OR r.client_id IN (SELECT value FROM json_each(?3)))";
+    "(+r.area IN (SELECT value FROM json_each(?2)) OR +r.client_id IN (SELECT value FROM json_each(?3)))";
 
 fn drops_where() -> String {
     format!(
