@@ -3,54 +3,21 @@
 //! to the same client on all three, synced in different orders over HTTP.
 //! Checks convergence, the conflict queue, resolution and the audit log.
 
-use outreach_client::{HttpTransport, login};
 use outreach_domain::{Client, Gender};
-use outreach_protocol::api::{LoginRequest, Role};
+use outreach_protocol::api::Role;
 use outreach_server::{AppState, ServerConfig};
 use outreach_server_db::credentials::hash_password;
 use outreach_server_db::testing::TestDb;
 use outreach_server_db::{Backend, NewUser};
-use outreach_store::Store;
 use outreach_sync::{Engine, SyncError};
-use outreach_tests::{PASSPHRASE, client, contact};
+use outreach_tests::{Laptop, SERVER_PASSWORD, client, contact};
 use serde_json::json;
-
-const PASSWORD: &str = "server password for tests";
-
-/// A laptop: its store and its signed-in transport.
-struct Laptop {
-    _dir: tempfile::TempDir,
-    store: Store,
-    transport: HttpTransport,
-}
-
-impl Laptop {
-    fn sign_in(base: &str, user: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::init(dir.path(), PASSPHRASE, user).unwrap();
-        let request = LoginRequest {
-            user: user.into(),
-            password: PASSWORD.into(),
-            device_id: store.device_id(),
-            device_name: format!("{user}-laptop"),
-        };
-        let response = login(base, &request).expect("sign in");
-        store.save_sign_in(base, &response.token).unwrap();
-        let transport = HttpTransport::new(base, &response.token).unwrap();
-        Self { _dir: dir, store, transport }
-    }
-
-    fn sync(&mut self) {
-        let report = Engine::default().run(&mut self.store, &mut self.transport, &mut |_| {});
-        report.unwrap_or_else(|e| panic!("sync failed: {e}"));
-    }
-}
 
 fn start_server(runtime: &tokio::runtime::Runtime, backend: Backend) -> (TestDb, String) {
     runtime.block_on(async {
         let t = TestDb::new(backend).await.expect("test database");
         let db = t.db();
-        let hash = hash_password(PASSWORD).unwrap();
+        let hash = hash_password(SERVER_PASSWORD).unwrap();
         db.add_team("Liverpool Outreach", &["Liverpool".into()]).await.unwrap();
         for name in ["amy.w", "ben.k", "cara.m"] {
             db.add_user(NewUser {

@@ -6,16 +6,14 @@
 //! version its changes imply (a change applied twice would show as a
 //! version too high).
 
-use outreach_client::{HttpTransport, login};
 use outreach_domain::Client;
-use outreach_protocol::api::{LoginRequest, Role};
+use outreach_protocol::api::Role;
 use outreach_server::{AppState, ServerConfig};
 use outreach_server_db::credentials::hash_password;
 use outreach_server_db::testing::TestDb;
 use outreach_server_db::{Actor, Backend, Database, NewUser};
-use outreach_store::Store;
 use outreach_sync::{Engine, Phase, SyncError, SyncReport};
-use outreach_tests::{PASSPHRASE, client};
+use outreach_tests::{Laptop, SERVER_PASSWORD, client};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -24,7 +22,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use uuid::Uuid;
 
-const PASSWORD: &str = "server password for tests";
 const PUSH: &[u8] = b"POST /api/v1/sync/push ";
 const PULL: &[u8] = b"GET /api/v1/sync/pull?";
 
@@ -216,36 +213,13 @@ async fn serve(db: Arc<dyn Database>) -> Server {
     Server { addr, stop, task }
 }
 
-struct Laptop {
-    _dir: tempfile::TempDir,
-    store: Store,
-    transport: HttpTransport,
+/// Bulk edits the fault scenarios make on a laptop.
+trait FaultWork {
+    fn add_clients(&mut self, n: usize) -> Vec<Uuid>;
+    fn edit_all(&mut self, ids: &[Uuid], site: &str);
 }
 
-impl Laptop {
-    fn sign_in(base: &str, user: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::init(dir.path(), PASSPHRASE, user).unwrap();
-        let request = LoginRequest {
-            user: user.into(),
-            password: PASSWORD.into(),
-            device_id: store.device_id(),
-            device_name: format!("{user}-laptop"),
-        };
-        let response = login(base, &request).expect("sign in");
-        store.save_sign_in(base, &response.token).unwrap();
-        let transport = HttpTransport::new(base, &response.token).unwrap();
-        Self { _dir: dir, store, transport }
-    }
-
-    fn try_sync(&mut self, engine: Engine) -> Result<SyncReport, SyncError<outreach_store::StoreError>> {
-        engine.run(&mut self.store, &mut self.transport, &mut |_| {})
-    }
-
-    fn sync(&mut self) -> SyncReport {
-        self.try_sync(Engine::default()).unwrap_or_else(|e| panic!("sync failed: {e}"))
-    }
-
+impl FaultWork for Laptop {
     fn add_clients(&mut self, n: usize) -> Vec<Uuid> {
         let bodies = (0..n).map(|i| client(&format!("Fault Person {i}"))).collect();
         self.store.create_many(bodies).unwrap().into_iter().map(|r| r.meta.id).collect()
@@ -273,7 +247,7 @@ impl Rig {
         let (testdb, server, proxy) = runtime.block_on(async {
             let t = TestDb::new(backend).await.expect("test database");
             let db = t.db();
-            let hash = hash_password(PASSWORD).unwrap();
+            let hash = hash_password(SERVER_PASSWORD).unwrap();
             db.add_team("Liverpool Outreach", &["Liverpool".into()]).await.unwrap();
             for name in ["amy.w", "ben.k", "cara.m"] {
                 db.add_user(NewUser {

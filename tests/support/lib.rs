@@ -1,5 +1,5 @@
-//! Helpers shared by the end-to-end tests in `tests/`: synthetic records
-//! and a fixed test passphrase. No real person's data.
+//! Helpers shared by the end-to-end tests in `tests/`: synthetic records,
+//! fixed test secrets, and a signed-in [`Laptop`]. No real person's data.
 
 use chrono::Utc;
 use outreach_domain::{Client, Contact, ContactPurpose, ContactType, LivingSituation};
@@ -7,6 +7,49 @@ use uuid::Uuid;
 
 /// The passphrase test stores are created with.
 pub const PASSPHRASE: &str = "end to end test passphrase";
+/// Every test user's password on test servers.
+pub const SERVER_PASSWORD: &str = "server password for tests";
+
+/// A worker's laptop: a real encrypted store in a temporary folder, signed
+/// in to a server over HTTP.
+pub struct Laptop {
+    _dir: tempfile::TempDir,
+    /// The laptop's store.
+    pub store: outreach_store::Store,
+    /// Its signed-in transport.
+    pub transport: outreach_client::HttpTransport,
+}
+
+impl Laptop {
+    /// A new store for `user`, signed in to the server at `base`.
+    pub fn sign_in(base: &str, user: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = outreach_store::Store::init(dir.path(), PASSPHRASE, user).unwrap();
+        let request = outreach_protocol::api::LoginRequest {
+            user: user.into(),
+            password: SERVER_PASSWORD.into(),
+            device_id: store.device_id(),
+            device_name: format!("{user}-laptop"),
+        };
+        let response = outreach_client::login(base, &request).expect("sign in");
+        store.save_sign_in(base, &response.token).unwrap();
+        let transport = outreach_client::HttpTransport::new(base, &response.token).unwrap();
+        Self { _dir: dir, store, transport }
+    }
+
+    /// One sync run with `engine`.
+    pub fn try_sync(
+        &mut self,
+        engine: outreach_sync::Engine,
+    ) -> Result<outreach_sync::SyncReport, outreach_sync::SyncError<outreach_store::StoreError>> {
+        engine.run(&mut self.store, &mut self.transport, &mut |_| {})
+    }
+
+    /// One sync run that must succeed.
+    pub fn sync(&mut self) -> outreach_sync::SyncReport {
+        self.try_sync(outreach_sync::Engine::default()).unwrap_or_else(|e| panic!("sync failed: {e}"))
+    }
+}
 
 /// A minimal valid client.
 pub fn client(name: &str) -> Client {
