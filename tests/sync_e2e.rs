@@ -4,31 +4,18 @@
 //! Checks convergence, the conflict queue, resolution and the audit log.
 
 use outreach_domain::{Client, Gender};
-use outreach_protocol::api::Role;
 use outreach_server::{AppState, ServerConfig};
-use outreach_server_db::credentials::hash_password;
+use outreach_server_db::Backend;
 use outreach_server_db::testing::TestDb;
-use outreach_server_db::{Backend, NewUser};
 use outreach_sync::{Engine, SyncError};
-use outreach_tests::{Laptop, SERVER_PASSWORD, client, contact};
+use outreach_tests::{Laptop, client, contact, liverpool_team};
 use serde_json::json;
 
 fn start_server(runtime: &tokio::runtime::Runtime, backend: Backend) -> (TestDb, String) {
     runtime.block_on(async {
         let t = TestDb::new(backend).await.expect("test database");
         let db = t.db();
-        let hash = hash_password(SERVER_PASSWORD).unwrap();
-        db.add_team("Liverpool Outreach", &["Liverpool".into()]).await.unwrap();
-        for name in ["amy.w", "ben.k", "cara.m"] {
-            db.add_user(NewUser {
-                name: name.into(),
-                password_hash: hash.clone(),
-                roles: vec![Role::Worker],
-                teams: vec!["Liverpool Outreach".into()],
-            })
-            .await
-            .unwrap();
-        }
+        liverpool_team(&*db).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState::new(db, ServerConfig::default());

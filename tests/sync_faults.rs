@@ -9,11 +9,10 @@
 use outreach_domain::Client;
 use outreach_protocol::api::Role;
 use outreach_server::{AppState, ServerConfig};
-use outreach_server_db::credentials::hash_password;
 use outreach_server_db::testing::TestDb;
-use outreach_server_db::{Actor, Backend, Database, NewUser};
+use outreach_server_db::{Actor, Backend, Database};
 use outreach_sync::{Engine, Phase, SyncError, SyncReport};
-use outreach_tests::{Laptop, SERVER_PASSWORD, client};
+use outreach_tests::{Laptop, client, liverpool_team};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -247,18 +246,7 @@ impl Rig {
         let (testdb, server, proxy) = runtime.block_on(async {
             let t = TestDb::new(backend).await.expect("test database");
             let db = t.db();
-            let hash = hash_password(SERVER_PASSWORD).unwrap();
-            db.add_team("Liverpool Outreach", &["Liverpool".into()]).await.unwrap();
-            for name in ["amy.w", "ben.k", "cara.m"] {
-                db.add_user(NewUser {
-                    name: name.into(),
-                    password_hash: hash.clone(),
-                    roles: vec![Role::Worker],
-                    teams: vec!["Liverpool Outreach".into()],
-                })
-                .await
-                .unwrap();
-            }
+            liverpool_team(&*db).await;
             let server = serve(db).await;
             let proxy = Proxy::start(server.addr).await;
             (t, server, proxy)

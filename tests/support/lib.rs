@@ -10,6 +10,24 @@ pub const PASSPHRASE: &str = "end to end test passphrase";
 /// Every test user's password on test servers.
 pub const SERVER_PASSWORD: &str = "server password for tests";
 
+/// Sets up the test server's accounts: the team "Liverpool Outreach"
+/// (Liverpool) and the workers amy.w, ben.k and cara.m in it, each with
+/// [`SERVER_PASSWORD`].
+pub async fn liverpool_team(db: &dyn outreach_server_db::Database) {
+    let hash = outreach_server_db::credentials::hash_password(SERVER_PASSWORD).unwrap();
+    db.add_team("Liverpool Outreach", &["Liverpool".into()]).await.unwrap();
+    for name in ["amy.w", "ben.k", "cara.m"] {
+        db.add_user(outreach_server_db::NewUser {
+            name: name.into(),
+            password_hash: hash.clone(),
+            roles: vec![outreach_protocol::api::Role::Worker],
+            teams: vec!["Liverpool Outreach".into()],
+        })
+        .await
+        .unwrap();
+    }
+}
+
 /// A worker's laptop: a real encrypted store in a temporary folder, signed
 /// in to a server over HTTP.
 pub struct Laptop {
