@@ -259,6 +259,16 @@ pub struct Erasure {
     pub conflicts: Vec<Uuid>,
 }
 
+/// Checks and trims a team, area, user or device name, the same rule on
+/// every backend.
+pub(crate) fn check_name(what: &str, name: &str) -> crate::Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+        return Err(crate::DbError::Invalid(format!("a {what} name must be 1-200 printable characters")));
+    }
+    Ok(name.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 use crate::error::{DbError, Result};
 use crate::migrations::{self, POSTGRES};
+use crate::model::check_name;
 use crate::model::{AuditEntry, AuditRow, Device, DeviceLogin, NewUser, Team, User, parse_role, role_tag};
 use crate::scope::area_key;
 use chrono::{DateTime, Utc};
@@ -45,14 +46,6 @@ pub(super) async fn migrate(client: &mut deadpool_postgres::Object) -> Result<Ve
         applied.push(m.version);
     }
     Ok(applied)
-}
-
-fn check_name(what: &str, name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
-        return Err(DbError::Invalid(format!("a {what} name must be 1-200 printable characters")));
-    }
-    Ok(name.to_string())
 }
 
 /// Maps a unique-key violation to [`DbError::AlreadyExists`].

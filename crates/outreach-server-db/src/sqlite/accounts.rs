@@ -4,6 +4,7 @@
 use super::rows;
 use crate::error::{DbError, Result};
 use crate::migrations::{self, SQLITE};
+use crate::model::check_name;
 use crate::model::{AuditEntry, AuditRow, Device, DeviceLogin, NewUser, Team, User, parse_role, role_tag};
 use crate::scope::area_key;
 use chrono::{DateTime, Utc};
@@ -40,14 +41,6 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<Vec<u32>> {
         applied.push(m.version);
     }
     Ok(applied)
-}
-
-fn check_name(what: &str, name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
-        return Err(DbError::Invalid(format!("a {what} name must be 1-200 printable characters")));
-    }
-    Ok(name.to_string())
 }
 
 /// Makes a team and its areas.
