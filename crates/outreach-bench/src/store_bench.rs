@@ -70,6 +70,14 @@ pub struct StoreArgs {
     /// Print JSON instead of Markdown.
     #[arg(long)]
     pub json: bool,
+    /// Contacts in each run of the change-tracking comparison (a fresh
+    /// store's `create_many` against a plain INSERT into a bare encrypted
+    /// table).
+    #[arg(long, default_value_t = 10_000)]
+    pub tracking: usize,
+    /// Run only the change-tracking comparison (no caseload is made).
+    #[arg(long)]
+    pub tracking_only: bool,
 }
 
 /// The four kinds of search query.
@@ -259,9 +267,114 @@ fn pick_ids(ids: &[Uuid], n: usize, rng: &mut StdRng) -> Vec<Uuid> {
     (0..n).filter_map(|_| ids.choose(rng).copied()).collect()
 }
 
+/// Runs of the change-tracking comparison.
+const TRACKING_RUNS: usize = 5;
+
+/// The change-tracking comparison: each run times `Store::create_many` of
+/// `n` new contacts into a fresh store (100 clients, warmed up with 100
+/// contacts), then a plain INSERT of the same contacts as JSON (serialised
+/// inside the timing, as the store must) into a bare table of a fresh
+/// SQLCipher database with the store's settings (WAL, `synchronous =
+/// FULL`, 64 MiB cache), one transaction each. The same measure as (d) of
+/// `outreach-bench sync`, repeated.
+fn tracking(dir: &Path, generator: &mut Generator, n: usize) -> Result<(Vec<Duration>, Vec<Duration>)> {
+    let mut stores = Vec::new();
+    let mut bares = Vec::new();
+    for run in 0..TRACKING_RUNS {
+        let folder = dir.join(format!("tracking-{run}"));
+        let mut store = Store::init(&folder.join("store"), PASSPHRASE, USER)?;
+        let clients: Vec<Uuid> = store
+            .create_many((0..100).map(|_| generator.client()).collect::<Vec<_>>())?
+            .into_iter()
+            .map(|r| r.meta.id)
+            .collect();
+        let contacts: Vec<Contact> = (0..n).map(|i| generator.contact(clients[i % clients.len()], "amy.w")).collect();
+        store.create_many(contacts[..n.min(100)].to_vec())?;
+        let (created, d) = timed(|| Ok(store.create_many(contacts.clone())?))?;
+        if created.len() != n {
+            bail!("create_many made {} contacts, not {n}", created.len());
+        }
+        stores.push(d);
+        drop(store);
+
+        let mut conn = rusqlite::Connection::open(folder.join("bare.db"))?;
+        // A throwaway raw key (its randomness does not matter to the timing).
+        let key = format!("{}{}", Uuid::now_v7().simple(), Uuid::now_v7().simple());
+        conn.execute_batch(&format!("PRAGMA key = \"x'{key}'\";"))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            bail!("bare table: journal mode {mode}");
+        }
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;
+             CREATE TABLE bare (id TEXT PRIMARY KEY, data TEXT NOT NULL) STRICT;",
+        )?;
+        let ids: Vec<String> = contacts.iter().map(|_| Uuid::now_v7().to_string()).collect();
+        let (_, d) = timed(|| {
+            let tx = conn.transaction()?;
+            {
+                let mut insert = tx.prepare("INSERT INTO bare (id, data) VALUES (?1, ?2)")?;
+                for (id, contact) in ids.iter().zip(&contacts) {
+                    insert.execute([id, &serde_json::to_string(contact)?])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })?;
+        bares.push(d);
+        std::fs::remove_dir_all(&folder).with_context(|| format!("removing {}", folder.display()))?;
+    }
+    Ok((stores, bares))
+}
+
+/// Adds the change-tracking comparison to the report.
+fn report_tracking(
+    dir: &Path,
+    args: &StoreArgs,
+    generator: &mut Generator,
+    timings: &mut Vec<Timing>,
+    figures: &mut Vec<Figure>,
+) -> Result<()> {
+    let n = args.tracking;
+    eprintln!("timing change tracking: create_many vs a bare encrypted table, {n} contacts x{TRACKING_RUNS}");
+    let (stores, bares) = tracking(dir, generator, n)?;
+    let store = Stats::of(&stores);
+    let bare = Stats::of(&bares);
+    let ratio = store.p50 / bare.p50;
+    timings.push(timing(&format!("change tracking: `create_many` of {n} contacts into a fresh store"), &stores, None));
+    timings.push(timing(&format!("change tracking: plain INSERT of the same {n} contacts, bare table"), &bares, None));
+    figures.push(figure(
+        "change tracking cost: store / bare, medians",
+        ratio,
+        "x",
+        Some(Target::new("<= 2x", ratio <= 2.0)),
+    ));
+    Ok(())
+}
+
 /// Runs the store benchmark.
 pub fn run(args: &StoreArgs) -> Result<Report> {
     let today = outreach_synth::today();
+    if args.tracking_only {
+        let temp =
+            tempfile::Builder::new().prefix("outreach-bench-").tempdir().context("creating a temporary folder")?;
+        let mut machine = Machine::detect();
+        let mut generator = Generator::new(args.seed.wrapping_add(1_000_003), today);
+        let (mut timings, mut figures) = (Vec::new(), Vec::new());
+        report_tracking(temp.path(), args, &mut generator, &mut timings, &mut figures)?;
+        machine.load_end = crate::report::load_average();
+        let dataset = Dataset {
+            dir: temp.path().display().to_string(),
+            reused: false,
+            clients: 0,
+            contacts: 0,
+            records: 0,
+            db_mb: 0.0,
+            wal_mb: 0.0,
+        };
+        let command = std::env::args().collect::<Vec<_>>().join(" ");
+        return Ok(Report { command, machine, dataset, population: None, timings, figures, diagnostics: Vec::new() });
+    }
     let _temp;
     let dir = match &args.data_dir {
         Some(dir) => dir.clone(),
@@ -548,6 +661,9 @@ pub fn run(args: &StoreArgs) -> Result<Report> {
         &[d],
         None,
     ));
+
+    drop(store);
+    report_tracking(&dir, args, &mut generator, &mut timings, &mut figures)?;
 
     machine.load_end = crate::report::load_average();
     let command = std::env::args().collect::<Vec<_>>().join(" ");

@@ -36,7 +36,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Read => "read",
             Self::Create => "create",
@@ -85,6 +85,12 @@ pub struct Actor {
     pub device: Uuid,
 }
 
+/// The statement that appends one entry: at, user, device, action, kind,
+/// record, client, detail.
+pub(crate) const INSERT: &str =
+    "INSERT INTO audit_log (at, user_name, device, action, kind, record_id, client_id, detail)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
 /// Appends one entry (inside the caller's transaction).
 pub fn record(
     conn: &Connection,
@@ -95,11 +101,7 @@ pub fn record(
     client_id: Option<Uuid>,
     detail: Option<&str>,
 ) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO audit_log (at, user_name, device, action, kind, record_id, client_id, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
+    conn.prepare_cached(INSERT)?.execute(params![
         crate::store::timestamp(Utc::now()),
         actor.user,
         actor.device.to_string(),

@@ -17,6 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
+pub mod desk_queries;
 pub mod sync;
 
 /// File name of the encrypted database inside the data folder.
@@ -36,6 +37,9 @@ pub struct Store {
     /// False only for a store held at schema 1 by upgrade tests, which
     /// predates the summary table.
     summaries: bool,
+    /// False only for a store held below schema 4 by upgrade tests, whose
+    /// outbox keeps a copy of each created body.
+    outbox_by_reference: bool,
 }
 
 fn today() -> NaiveDate {
@@ -87,6 +91,9 @@ fn key_and_configure(conn: &Connection, key: &DataKey) -> Result<()> {
     Ok(())
 }
 
+/// `recursive_triggers` makes a row replaced by `INSERT OR REPLACE` fire
+/// its delete triggers too, so the outbox triggers of schema 4 see every
+/// way a record row can go.
 fn configure(conn: &Connection) -> Result<()> {
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -95,6 +102,7 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
+         PRAGMA recursive_triggers = ON;
          PRAGMA temp_store = MEMORY;
          PRAGMA cache_size = -65536;
          PRAGMA busy_timeout = 5000;",
@@ -207,19 +215,20 @@ struct Outgoing<'a> {
     record_id: Uuid,
     kind: RecordKind,
     op: Op,
-    /// The change list as JSON text.
+    /// The change list as JSON text. (Creates are written by
+    /// `Store::create_many`, referring to their record row.)
     changes: String,
     base_version: i64,
     hlc: Hlc,
     at: &'a str,
 }
 
+const INSERT_OUTBOX: &str =
+    "INSERT INTO outbox (mutation_id, record_id, kind, op, changes, base_version, hlc, created_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
 fn write_outbox(tx: &Transaction<'_>, m: Outgoing<'_>) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO outbox (mutation_id, record_id, kind, op, changes, base_version, hlc, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
+    tx.prepare_cached(INSERT_OUTBOX)?.execute(params![
         Uuid::now_v7().to_string(),
         m.record_id.to_string(),
         m.kind.as_str(),
@@ -230,6 +239,14 @@ fn write_outbox(tx: &Transaction<'_>, m: Outgoing<'_>) -> Result<()> {
         m.at,
     ])?;
     Ok(())
+}
+
+/// A body's JSON object text, serialised once for its record row.
+fn body_text<T: Body>(body: &T) -> String {
+    match serde_json::to_string(body) {
+        Ok(text) if text.starts_with('{') => text,
+        _ => Value::Object(body_object(body)).to_string(),
+    }
 }
 
 /// Everything needed to show one client's page.
@@ -329,6 +346,7 @@ impl Store {
             clock,
             search: None,
             summaries: version >= 2,
+            outbox_by_reference: version >= 4,
         })
     }
 
@@ -386,6 +404,7 @@ impl Store {
             clock,
             search: None,
             summaries: true,
+            outbox_by_reference: true,
         })
     }
 
@@ -460,79 +479,109 @@ impl Store {
         }
         let now = Utc::now();
         let at = timestamp(now);
+        let device = self.actor.device.to_string();
         let tx = self.conn.transaction()?;
         let mut touched = Touched::new();
         let mut out = Vec::with_capacity(bodies.len());
-        for body in bodies {
-            let id = Uuid::now_v7();
-            if let Some(original) = body.amends() {
-                check_amendable::<T>(&tx, original, body.client_id(id))?;
-            }
-            let hlc = tick(&mut self.clock);
-            let client_id = body.client_id(id);
-            let data = body_object(&body);
-            // The body's text serves both the record and its outbox entry.
-            let text = Value::Object(data).to_string();
-            let occurred = timestamp(body.occurred_at().unwrap_or(now));
-            tx.prepare_cached(
+        {
+            let mut insert_record = tx.prepare_cached(
                 "INSERT INTO records (id, kind, client_id, data, created_at, updated_at, created_by, updated_by,
                      device, deleted, version, hlc, amends, occurred_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?6, ?7, 0, 0, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                id.to_string(),
-                T::KIND.as_str(),
-                client_id.map(|c| c.to_string()),
-                text,
-                at,
-                self.actor.user,
-                self.actor.device.to_string(),
-                hlc.to_string(),
-                body.amends().map(|a| a.to_string()),
-                occurred,
-            ])?;
-            write_outbox(
-                &tx,
-                Outgoing {
-                    record_id: id,
-                    kind: T::KIND,
-                    op: Op::Create,
-                    // A create's changes are its whole body, stored as the
-                    // plain field map (see `pending_mutations`).
-                    changes: text.clone(),
-                    base_version: 0,
-                    hlc,
-                    at: &at,
-                },
             )?;
-            let action = if body.amends().is_some() { AuditAction::Amend } else { AuditAction::Create };
-            audit::record(&tx, &self.actor, action, Some(T::KIND), Some(id), client_id, None)?;
-            match client_id {
-                Some(client) if T::KIND == RecordKind::Contact => {
-                    let entry = touched.entry(client).or_insert_with(|| Refresh::LastContact(occurred.clone()));
-                    if let Refresh::LastContact(latest) = entry
-                        && *latest < occurred
-                    {
-                        *latest = occurred.clone();
-                    }
+            let mut insert_outbox = tx.prepare_cached(INSERT_OUTBOX)?;
+            let mut insert_audit = tx.prepare_cached(audit::INSERT)?;
+            for body in bodies {
+                let id = Uuid::now_v7();
+                if let Some(original) = body.amends() {
+                    check_amendable::<T>(&tx, original, body.client_id(id))?;
                 }
-                other => touch_full(&mut touched, other),
+                let hlc = tick(&mut self.clock);
+                let client_id = body.client_id(id);
+                let id_text = id.to_string();
+                let client_text = client_id.map(|c| c.to_string());
+                let hlc_text = hlc.to_string();
+                let occurred = timestamp(body.occurred_at().unwrap_or(now));
+                let text = body_text(&body);
+                insert_record.execute(params![
+                    id_text,
+                    T::KIND.as_str(),
+                    client_text,
+                    text,
+                    at,
+                    self.actor.user,
+                    device,
+                    hlc_text,
+                    body.amends().map(|a| a.to_string()),
+                    occurred,
+                ])?;
+                // The outbox entry refers to the record row: its mutation id
+                // is the record's id, and its body, clock stamp and time are
+                // read from `records` when it is pushed. The schema's
+                // triggers copy them into the entry first if the row
+                // changes or goes before then. (A store held below schema 4
+                // by upgrade tests stores a copy, as schema 3 did.)
+                if self.outbox_by_reference {
+                    insert_outbox.execute(params![
+                        Option::<String>::None,
+                        id_text,
+                        T::KIND.as_str(),
+                        Op::Create.as_str(),
+                        Option::<String>::None,
+                        0,
+                        Option::<String>::None,
+                        Option::<String>::None,
+                    ])?;
+                } else {
+                    insert_outbox.execute(params![
+                        Uuid::now_v7().to_string(),
+                        id_text,
+                        T::KIND.as_str(),
+                        Op::Create.as_str(),
+                        text,
+                        0,
+                        hlc_text,
+                        at,
+                    ])?;
+                }
+                let action = if body.amends().is_some() { AuditAction::Amend } else { AuditAction::Create };
+                insert_audit.execute(params![
+                    at,
+                    self.actor.user,
+                    device,
+                    action.as_str(),
+                    T::KIND.as_str(),
+                    id_text,
+                    client_text,
+                    Option::<String>::None,
+                ])?;
+                match client_id {
+                    Some(client) if T::KIND == RecordKind::Contact => {
+                        let entry = touched.entry(client).or_insert_with(|| Refresh::LastContact(occurred.clone()));
+                        if let Refresh::LastContact(latest) = entry
+                            && *latest < occurred
+                        {
+                            *latest = occurred.clone();
+                        }
+                    }
+                    other => touch_full(&mut touched, other),
+                }
+                out.push(Record {
+                    meta: RecordMeta {
+                        id,
+                        kind: T::KIND,
+                        created_at: now,
+                        updated_at: now,
+                        created_by: self.actor.user.clone(),
+                        updated_by: self.actor.user.clone(),
+                        device: self.actor.device,
+                        deleted: false,
+                        version: 0,
+                        hlc,
+                    },
+                    body,
+                });
             }
-            out.push(Record {
-                meta: RecordMeta {
-                    id,
-                    kind: T::KIND,
-                    created_at: now,
-                    updated_at: now,
-                    created_by: self.actor.user.clone(),
-                    updated_by: self.actor.user.clone(),
-                    device: self.actor.device,
-                    deleted: false,
-                    version: 0,
-                    hlc,
-                },
-                body,
-            });
         }
         commit(tx, &self.clock, self.summaries.then_some(&touched))?;
         self.reindex(&touched)?;
@@ -925,8 +974,14 @@ impl Store {
 
     /// The oldest `limit` changes waiting to be sent, in the order made.
     pub fn pending_mutations(&self, limit: usize) -> Result<Vec<Mutation>> {
+        // A create whose entry refers to its record row takes its id, body
+        // and clock stamp from there (see
+        // `migrations/client/0004_outbox_by_reference.sql`).
         let mut stmt = self.conn.prepare_cached(
-            "SELECT mutation_id, record_id, kind, op, changes, base_version, hlc FROM outbox ORDER BY seq LIMIT ?1",
+            "SELECT coalesce(o.mutation_id, o.record_id), o.record_id, o.kind, o.op, coalesce(o.changes, r.data),
+                 o.base_version, coalesce(o.hlc, r.hlc)
+             FROM outbox o LEFT JOIN records r ON o.changes IS NULL AND r.id = o.record_id
+             ORDER BY o.seq LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
             Ok((
@@ -934,9 +989,9 @@ impl Store {
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(4)?,
                 r.get::<_, i64>(5)?,
-                r.get::<_, String>(6)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })?;
         let mut out = Vec::new();
@@ -944,6 +999,9 @@ impl Store {
             let (mutation_id, record_id, kind, op, changes, base_version, hlc) = row?;
             let corrupt = |reason: String| StoreError::Unreadable { path: self.dir.clone(), reason };
             let op = Op::parse(&op).ok_or_else(|| corrupt(format!("outbox op {op}")))?;
+            let missing = || corrupt(format!("the new record {record_id} waiting to be sent is missing"));
+            let changes = changes.ok_or_else(missing)?;
+            let hlc = hlc.ok_or_else(missing)?;
             let changes: Map<String, Value> = serde_json::from_str(&changes).map_err(|e| corrupt(e.to_string()))?;
             let changes = if op == Op::Create { field_changes(&Map::new(), &changes) } else { changes };
             out.push(Mutation {

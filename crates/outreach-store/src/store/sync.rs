@@ -302,28 +302,42 @@ fn erase_record(conn: &Connection, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// One outbox row as a mutation, with when it was made.
-fn outbox_entry(conn: &Connection, mutation_id: Uuid) -> Result<Option<(Mutation, String)>> {
+/// One outbox row as a mutation, with its `seq` and when it was made.
+///
+/// A create whose entry refers to its record row (schema 4) has the
+/// record's id as its mutation id and takes its body, clock stamp and time
+/// from the row.
+fn outbox_entry(conn: &Connection, mutation_id: Uuid) -> Result<Option<(i64, Mutation, String)>> {
     let row = conn
         .prepare_cached(
-            "SELECT record_id, kind, op, changes, base_version, hlc, created_at FROM outbox WHERE mutation_id = ?1",
+            "SELECT o.seq, o.record_id, o.kind, o.op, coalesce(o.changes, r.data), o.base_version,
+                 coalesce(o.hlc, r.hlc), coalesce(o.created_at, r.created_at)
+             FROM outbox o LEFT JOIN records r ON o.changes IS NULL AND r.id = o.record_id
+             WHERE o.seq = coalesce(
+                 (SELECT seq FROM outbox WHERE mutation_id = ?1),
+                 (SELECT seq FROM outbox WHERE record_id = ?1 AND mutation_id IS NULL AND op = 'create'))",
         )?
         .query_row([mutation_id.to_string()], |r| {
             Ok((
-                r.get::<_, String>(0)?,
+                r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
             ))
         })
         .optional()?;
-    let Some((record_id, kind, op, changes, base_version, hlc, created_at)) = row else {
+    let Some((seq, record_id, kind, op, changes, base_version, hlc, created_at)) = row else {
         return Ok(None);
     };
     let op = Op::parse(&op).ok_or_else(|| bad_text("outbox op", &op))?;
+    let missing = || bad_text("outbox create", format!("record {record_id} is missing"));
+    let (Some(changes), Some(hlc), Some(created_at)) = (changes, hlc, created_at) else {
+        return Err(missing());
+    };
     let changes = object(serde_json::from_str(&changes).map_err(|e| bad_text("outbox changes", e))?);
     // A create's outbox row holds the plain body (see `pending_mutations`).
     let changes = if op == Op::Create { field_changes(&Map::new(), &changes) } else { changes };
@@ -336,7 +350,7 @@ fn outbox_entry(conn: &Connection, mutation_id: Uuid) -> Result<Option<(Mutation
         base_version,
         hlc: hlc.parse().map_err(|e| bad_text("outbox hlc", e))?,
     };
-    Ok(Some((mutation, created_at)))
+    Ok(Some((seq, mutation, created_at)))
 }
 
 fn conflict_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Conflict> {
@@ -419,12 +433,11 @@ impl Store {
         let mut touched = Touched::new();
         let now = timestamp(Utc::now());
         for result in results {
-            let Some((mutation, made_at)) = outbox_entry(&tx, result.mutation_id)? else {
+            let Some((seq, mutation, made_at)) = outbox_entry(&tx, result.mutation_id)? else {
                 ack.unknown += 1;
                 continue;
             };
-            tx.prepare_cached("DELETE FROM outbox WHERE mutation_id = ?1")?
-                .execute([mutation.mutation_id.to_string()])?;
+            tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?.execute([seq])?;
             ack.removed += 1;
             let record = mutation.record_id.to_string();
             match &result.outcome {
