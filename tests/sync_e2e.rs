@@ -4,12 +4,16 @@
 //! Checks convergence, the conflict queue, resolution and the audit log.
 
 use outreach_domain::{Client, Gender};
+use outreach_protocol::Mutation;
+use outreach_protocol::api::{MutationResult, PullResponse};
 use outreach_server::{AppState, ServerConfig};
 use outreach_server_db::Backend;
 use outreach_server_db::testing::TestDb;
-use outreach_sync::{Engine, SyncError};
+use outreach_store::{Store, StoreError};
+use outreach_sync::{Acknowledged, Engine, PageApplied, PendingResolution, SyncError, SyncStore, system_clock_ms};
 use outreach_tests::{Laptop, client, contact, liverpool_team};
 use serde_json::json;
+use std::path::PathBuf;
 
 fn start_server(runtime: &tokio::runtime::Runtime, backend: Backend) -> (TestDb, String) {
     runtime.block_on(async {
@@ -121,4 +125,103 @@ fn three_laptops_converge_through_a_real_server_on_sqlite() {
 #[test]
 fn three_laptops_converge_through_a_real_server_on_postgres() {
     three_laptops_converge(Backend::Postgres);
+}
+
+/// A laptop whose clock was wrong: its waiting changes were stamped
+/// `stamped_ahead_ms` fast, and its clock now reads `clock_ahead_ms` fast
+/// (0 once corrected). Everything else is the real store.
+struct WrongClock<'a> {
+    store: &'a mut Store,
+    stamped_ahead_ms: i64,
+    clock_ahead_ms: i64,
+}
+
+impl SyncStore for WrongClock<'_> {
+    type Error = StoreError;
+    fn pending_count(&self) -> Result<usize, StoreError> {
+        SyncStore::pending_count(&*self.store)
+    }
+    fn pending_batch(&self, limit: usize) -> Result<Vec<Mutation>, StoreError> {
+        let mut batch = SyncStore::pending_batch(&*self.store, limit)?;
+        for m in &mut batch {
+            m.hlc.wall_ms += self.stamped_ahead_ms;
+        }
+        Ok(batch)
+    }
+    fn acknowledge(&mut self, results: &[MutationResult]) -> Result<Acknowledged, StoreError> {
+        SyncStore::acknowledge(&mut *self.store, results)
+    }
+    fn unsent_resolutions(&self) -> Result<Vec<PendingResolution>, StoreError> {
+        SyncStore::unsent_resolutions(&*self.store)
+    }
+    fn resolution_sent(&mut self, conflict: uuid::Uuid) -> Result<(), StoreError> {
+        SyncStore::resolution_sent(&mut *self.store, conflict)
+    }
+    fn sync_cursor(&self) -> Result<i64, StoreError> {
+        SyncStore::sync_cursor(&*self.store)
+    }
+    fn apply_pull_page(&mut self, page: &PullResponse) -> Result<PageApplied, StoreError> {
+        SyncStore::apply_pull_page(&mut *self.store, page)
+    }
+    fn sync_finished(&mut self) -> Result<(), StoreError> {
+        SyncStore::sync_finished(&mut *self.store)
+    }
+    fn wipe(&mut self) -> Result<Vec<PathBuf>, StoreError> {
+        SyncStore::wipe(&mut *self.store)
+    }
+    fn clock_ms(&self) -> i64 {
+        system_clock_ms() + self.clock_ahead_ms
+    }
+}
+
+/// A laptop whose clock is three days fast is refused, keeps every change,
+/// and sends them all once its clock is corrected; the server never holds a
+/// stamp from the wrong clock.
+fn a_fast_clock_loses_nothing(backend: Backend) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (testdb, base) = start_server(&runtime, backend);
+    let mut amy = Laptop::sign_in(&base, "amy.w");
+    let mut ben = Laptop::sign_in(&base, "ben.k");
+    let id = amy.store.create(client("Clock Person")).unwrap().meta.id;
+    amy.store.create(contact(id, "met at the station")).unwrap();
+    let three_days = 3 * 86_400_000;
+
+    let mut fast = WrongClock { store: &mut amy.store, stamped_ahead_ms: three_days, clock_ahead_ms: three_days };
+    let err = Engine::default().run(&mut fast, &mut amy.transport, &mut |_| {}).unwrap_err();
+    let SyncError::ClockAhead { skew, waiting } = &err else { panic!("expected ClockAhead, got {err}") };
+    assert_eq!(*waiting, 2);
+    assert!(skew.ahead_ms > three_days - 60_000, "{skew:?}");
+    assert!(err.to_string().starts_with("this laptop's clock is 3 days ahead of the server"), "{err}");
+    assert_eq!(amy.store.outbox_len().unwrap(), 2, "both changes wait, neither applied nor dropped");
+    ben.sync();
+    assert!(ben.store.record_states().unwrap().is_empty(), "the server applied nothing");
+    let audit = runtime.block_on(testdb.db().audit_log(None, 1000)).unwrap();
+    assert_eq!(audit.iter().filter(|a| a.entry.action == "push_refused").count(), 1);
+
+    // the clock is corrected; the changes still carry the fast stamps
+    let mut corrected = WrongClock { store: &mut amy.store, stamped_ahead_ms: three_days, clock_ahead_ms: 0 };
+    let report = Engine::default().run(&mut corrected, &mut amy.transport, &mut |_| {}).unwrap();
+    assert_eq!(report.acknowledged.removed, 2);
+    assert_eq!(amy.store.outbox_len().unwrap(), 0);
+    ben.sync();
+    let received = ben.store.get::<Client>(id).unwrap();
+    assert_eq!(received.body.display_name(), "Clock Person");
+    assert!(
+        received.meta.hlc.wall_ms <= system_clock_ms() + outreach_protocol::RESTAMP_AHEAD_MS,
+        "the server holds no stamp from the wrong clock: {:?}",
+        received.meta.hlc
+    );
+    assert_eq!(ben.store.record_states().unwrap().len(), 2, "both of amy's changes arrived");
+
+    runtime.block_on(testdb.cleanup()).unwrap();
+}
+
+#[test]
+fn a_fast_clock_loses_nothing_on_sqlite() {
+    a_fast_clock_loses_nothing(Backend::Sqlite);
+}
+
+#[test]
+fn a_fast_clock_loses_nothing_on_postgres() {
+    a_fast_clock_loses_nothing(Backend::Postgres);
 }

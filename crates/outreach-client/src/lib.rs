@@ -5,8 +5,8 @@
 //! device token travels only in the `Authorization` header, never in a URL.
 //! Push bodies are gzip-compressed; responses are decompressed by reqwest.
 //! Errors are mapped onto [`TransportError`] so the engine can tell a lost
-//! connection (retry later) from a revoked device (wipe) or an app that is
-//! too old (update).
+//! connection (retry later) from a revoked device (wipe), an app that is
+//! too old (update) or a laptop clock too far ahead (correct it).
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -44,13 +44,14 @@ fn send(request: RequestBuilder) -> Result<Response, TransportError> {
     }
     let status = response.status();
     let body: Option<ErrorBody> = response.json().ok();
-    let (code, message) = match body {
-        Some(b) => (b.code, b.message),
-        None => (status.as_u16().to_string(), status.canonical_reason().unwrap_or("error").to_string()),
+    let (code, message, clock) = match body {
+        Some(b) => (b.code, b.message, b.clock),
+        None => (status.as_u16().to_string(), status.canonical_reason().unwrap_or("error").to_string(), None),
     };
-    Err(match code.as_str() {
-        "device_revoked" => TransportError::DeviceRevoked,
-        "protocol_too_old" => TransportError::ProtocolTooOld(message),
+    Err(match (code.as_str(), clock) {
+        ("device_revoked", _) => TransportError::DeviceRevoked,
+        ("protocol_too_old", _) => TransportError::ProtocolTooOld(message),
+        ("clock_ahead", Some(skew)) => TransportError::ClockAhead(skew),
         _ if status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::BAD_GATEWAY => {
             TransportError::Network(format!("{status}: {message}"))
         }

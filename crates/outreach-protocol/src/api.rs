@@ -192,9 +192,133 @@ pub struct ResolveRequest {
 /// Every error body: a stable code and a message a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
-    /// Stable code: `device_revoked`, `protocol_too_old`, `unauthorized`,
-    /// `forbidden`, `not_found`, `payload_too_large`, `bad_request`.
+    /// Stable code: `device_revoked`, `protocol_too_old`, `clock_ahead`,
+    /// `unauthorized`, `forbidden`, `not_found`, `payload_too_large`,
+    /// `bad_request`.
     pub code: String,
     /// What happened and what to do.
     pub message: String,
+    /// With `clock_ahead` only: the server's time and how far ahead of it
+    /// the device's clock stamps were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<ClockSkew>,
+}
+
+/// A push refused because its clock stamps are too far ahead of the
+/// server's clock (`clock_ahead`, HTTP 409). Nothing in the push was
+/// applied; the device keeps every change and sends it again once its
+/// clock is right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockSkew {
+    /// The server's clock when it refused the push.
+    pub server_time: DateTime<Utc>,
+    /// How far the furthest stamp in the push was ahead of `server_time`, in milliseconds.
+    pub ahead_ms: i64,
+    /// The most the server accepts, in milliseconds.
+    pub max_ahead_ms: i64,
+}
+
+impl ClockSkew {
+    /// How far ahead, in words a worker reads: "3 days", "2 hours", "7 minutes".
+    pub fn describe_ahead(&self) -> String {
+        describe_duration_ms(self.ahead_ms)
+    }
+
+    /// The sentence both the server and the laptop show.
+    pub fn message(&self) -> String {
+        format!(
+            "this laptop's clock is {} ahead of the server (server time {} UTC); correct the laptop's date and time, then sync again. Nothing was lost: the changes stay on the laptop until then",
+            self.describe_ahead(),
+            self.server_time.format("%Y-%m-%d %H:%M")
+        )
+    }
+}
+
+/// A duration in the largest unit it reaches, rounded to the nearest whole
+/// one: "3 days" (also for 2 days 23 hours), "1 hour", "45 seconds"
+/// (negative counts as zero).
+pub fn describe_duration_ms(ms: i64) -> String {
+    let ms = ms.max(0);
+    let (unit_ms, unit) = match ms {
+        m if m >= 86_400_000 => (86_400_000, "day"),
+        m if m >= 3_600_000 => (3_600_000, "hour"),
+        m if m >= 60_000 => (60_000, "minute"),
+        _ => (1_000, "second"),
+    };
+    let n = ms.saturating_add(unit_ms / 2) / unit_ms;
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Finds the stamp in `mutations` furthest ahead of the clock `now_ms`;
+/// returns how far ahead it is when that is more than `max_ahead_ms`
+/// (a push the server refuses with `clock_ahead`), `None` otherwise.
+pub fn clock_too_far_ahead(mutations: &[Mutation], now_ms: i64, max_ahead_ms: i64) -> Option<i64> {
+    let furthest = mutations.iter().map(|m| m.hlc.wall_ms).max()?;
+    let ahead = furthest.saturating_sub(now_ms);
+    (ahead > max_ahead_ms).then_some(ahead)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Op;
+
+    fn stamped(wall_ms: i64) -> Mutation {
+        Mutation {
+            mutation_id: Uuid::now_v7(),
+            record_id: Uuid::now_v7(),
+            kind: RecordKind::Client,
+            op: Op::Update,
+            changes: Map::new(),
+            base_version: 1,
+            hlc: Hlc { wall_ms, counter: 0, device: Uuid::nil() },
+        }
+    }
+
+    #[test]
+    fn a_push_is_too_far_ahead_only_beyond_the_bound() {
+        const NOW: i64 = 1_800_000_000_000;
+        const DAY: i64 = 86_400_000;
+        let cases: &[(&str, &[i64], i64, Option<i64>)] = &[
+            ("empty push", &[], 1_000, None),
+            ("behind the server", &[NOW - DAY], 1_000, None),
+            ("exactly at the bound", &[NOW + 1_000], 1_000, None),
+            ("just beyond the bound", &[NOW + 1_001], 1_000, Some(1_001)),
+            ("the furthest stamp counts", &[NOW, NOW + 3 * DAY, NOW + DAY], 300_000, Some(3 * DAY)),
+            ("a day ahead with a 5-minute bound", &[NOW + DAY], 300_000, Some(DAY)),
+        ];
+        for (name, walls, bound, expect) in cases {
+            let batch: Vec<Mutation> = walls.iter().map(|w| stamped(*w)).collect();
+            assert_eq!(clock_too_far_ahead(&batch, NOW, *bound), *expect, "{name}");
+        }
+    }
+
+    #[test]
+    fn durations_read_as_words() {
+        for (ms, words) in [
+            (-5, "0 seconds"),
+            (1_000, "1 second"),
+            (59_999, "60 seconds"),
+            (60_000, "1 minute"),
+            (7 * 60_000 + 5, "7 minutes"),
+            (3_600_000, "1 hour"),
+            (3 * 86_400_000 + 3_600_000, "3 days"),
+            (3 * 86_400_000 - 10, "3 days"),
+            (36 * 3_600_000, "2 days"),
+        ] {
+            assert_eq!(describe_duration_ms(ms), words, "{ms} ms");
+        }
+        let skew = ClockSkew {
+            server_time: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            ahead_ms: 3 * 86_400_000,
+            max_ahead_ms: 300_000,
+        };
+        assert!(skew.message().starts_with("this laptop's clock is 3 days ahead of the server"), "{}", skew.message());
+        let body = ErrorBody { code: "clock_ahead".into(), message: skew.message(), clock: Some(skew) };
+        let text = serde_json::to_string(&body).unwrap();
+        assert_eq!(serde_json::from_str::<ErrorBody>(&text).unwrap(), body);
+        let plain: ErrorBody = serde_json::from_str(r#"{"code":"not_found","message":"no"}"#).unwrap();
+        assert_eq!(plain.clock, None, "older bodies without `clock` still read");
+        assert!(!serde_json::to_string(&plain).unwrap().contains("clock"));
+    }
 }

@@ -4,6 +4,13 @@
 //! A device records every local change as a [`Mutation`] in its outbox, in
 //! the same transaction as the change; sync pushes mutations to the server
 //! and pulls the server's changes back.
+//!
+//! Each mutation carries the device's hybrid logical clock stamp. A server
+//! refuses a push stamped more than its bound (by default
+//! [`DEFAULT_MAX_CLOCK_AHEAD_MS`]) ahead of its own clock with
+//! `clock_ahead` and an [`api::ClockSkew`]; the device keeps the changes
+//! and, once its clock is right, restamps those stamped more than
+//! [`RESTAMP_AHEAD_MS`] ahead of it before sending them again.
 
 use outreach_domain::{Hlc, RecordKind};
 use serde::{Deserialize, Serialize};
@@ -20,6 +27,14 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const PROTOCOL_HEADER: &str = "outreach-protocol";
 /// HTTP header carrying the client's record schema version.
 pub const SCHEMA_HEADER: &str = "outreach-schema";
+/// How far ahead of the server's clock a pushed change's stamp may be by
+/// default (5 minutes); servers can set their own with `--max-clock-ahead`.
+pub const DEFAULT_MAX_CLOCK_AHEAD_MS: i64 = 5 * 60 * 1000;
+/// The smallest bound a server may set. A device restamps, before sending,
+/// any waiting change stamped more than this ahead of its own clock (made
+/// while its clock was wrong), so once the clock is corrected the server
+/// accepts them.
+pub const RESTAMP_AHEAD_MS: i64 = 60 * 1000;
 
 pub mod api;
 

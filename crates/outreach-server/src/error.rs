@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use outreach_protocol::api::ErrorBody;
+use outreach_protocol::api::{ClockSkew, ErrorBody};
 use outreach_server_db::DbError;
 
 /// An error response.
@@ -16,12 +16,20 @@ pub struct ApiError {
     pub code: &'static str,
     /// What happened and what to do.
     pub message: String,
+    /// The clock details of a `clock_ahead` refusal.
+    pub clock: Option<ClockSkew>,
 }
 
 impl ApiError {
     /// Any status and code.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), clock: None }
+    }
+
+    /// 409: the push's clock stamps are too far ahead of the server's clock;
+    /// nothing in it was applied.
+    pub fn clock_ahead(skew: ClockSkew) -> Self {
+        Self { clock: Some(skew), ..Self::new(StatusCode::CONFLICT, "clock_ahead", skew.message()) }
     }
 
     /// 400: the request cannot be read.
@@ -87,7 +95,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { code: self.code.to_string(), message: self.message })).into_response()
+        (self.status, Json(ErrorBody { code: self.code.to_string(), message: self.message, clock: self.clock }))
+            .into_response()
     }
 }
 

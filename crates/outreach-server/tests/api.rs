@@ -5,7 +5,7 @@ mod support;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use outreach_protocol::api::{Conflict, Outcome, RecordChange};
+use outreach_protocol::api::{Conflict, ErrorBody, Outcome, RecordChange};
 use outreach_protocol::{PROTOCOL_HEADER, SCHEMA_HEADER};
 use outreach_server::ServerConfig;
 use outreach_server_db::testing::TestDb;
@@ -47,6 +47,8 @@ on_both_backends!(
     outside_scope_is_404,
     old_protocol_is_refused,
     gzip_bodies_both_ways,
+    a_clock_too_far_ahead_is_refused_whole,
+    repeated_wrong_passwords_are_slowed_with_429,
 );
 
 async fn health_needs_nothing(t: TestDb) {
@@ -380,5 +382,76 @@ async fn gzip_bodies_both_ways(t: TestDb) {
         .await
         .expect("push");
     error(response, StatusCode::BAD_REQUEST, "bad_request").await;
+    server.stop().await;
+}
+
+/// A push stamped days ahead of the server's clock is refused whole with
+/// 409 `clock_ahead`, the server time and how far ahead; nothing in it is
+/// applied; the refusal is audited. Within the bound it is applied.
+async fn a_clock_too_far_ahead_is_refused_whole(t: TestDb) {
+    let config = ServerConfig { max_clock_ahead: chrono::TimeDelta::minutes(5), ..ServerConfig::default() };
+    let server = start(&t, config).await;
+    people(&*server.db).await;
+    let amy = server.login("amy").await;
+    let now = chrono::Utc::now().timestamp_millis();
+    let day = 86_400_000;
+    let (fine, fast) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut ahead = new_client(amy.device_id, fast, "Liverpool");
+    ahead.hlc.wall_ms = now + 3 * day;
+    let batch = vec![new_client(amy.device_id, fine, "Liverpool"), ahead];
+    let response = server
+        .authed(Method::POST, "/api/v1/sync/push", &amy.token)
+        .json(&json!({"mutations": batch}))
+        .send()
+        .await
+        .expect("push");
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let body: ErrorBody = response.json().await.expect("error body");
+    assert_eq!(body.code, "clock_ahead");
+    assert!(body.message.starts_with("this laptop's clock is 3 days ahead of the server"), "{}", body.message);
+    let skew = body.clock.expect("clock details");
+    assert!(skew.ahead_ms >= 3 * day - 60_000 && skew.ahead_ms <= 3 * day, "{skew:?}");
+    assert_eq!(skew.max_ahead_ms, 300_000);
+    assert!((skew.server_time.timestamp_millis() - now).abs() < 60_000, "{skew:?}");
+
+    let ben = server.login("ben").await;
+    assert!(server.pull(&ben.token, 0, 500).await.changes.is_empty(), "nothing in the refused push was applied");
+    let audit = server.db.audit_log(None, 100).await.expect("audit");
+    let refused: Vec<_> = audit.iter().filter(|a| a.entry.action == "push_refused").collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].entry.user.as_deref(), Some("amy"));
+    assert!(refused[0].entry.detail.as_deref().unwrap_or("").contains("clock_ahead"));
+
+    // four minutes ahead is within the five-minute bound
+    let mut near = new_client(amy.device_id, fast, "Liverpool");
+    near.hlc.wall_ms = now + 4 * 60_000;
+    let pushed = server.push(&amy.token, &[new_client(amy.device_id, fine, "Liverpool"), near]).await;
+    assert!(pushed.results.iter().all(|r| matches!(r.outcome, Outcome::Applied { .. })), "{pushed:?}");
+    server.stop().await;
+}
+
+/// Past five wrong passwords for a user name, sign-in is refused with 429
+/// `too_many_attempts` and `Retry-After`, even with the right password,
+/// and audited; other users are not affected.
+async fn repeated_wrong_passwords_are_slowed_with_429(t: TestDb) {
+    let server = start(&t, ServerConfig::default()).await;
+    people(&*server.db).await;
+    let attempt = |user: &'static str, password: &'static str| {
+        let body = json!({"user": user, "password": password, "device_id": Uuid::now_v7(), "device_name": "laptop"});
+        server.req(Method::POST, "/api/v1/login").json(&body).send()
+    };
+    for _ in 0..5 {
+        error(attempt("amy", "guess").await.expect("login"), StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+    let refused = attempt("amy", support::PASSWORD).await.expect("login");
+    let wait: u64 = refused.headers()["retry-after"].to_str().expect("text").parse().expect("seconds");
+    assert!(wait > 0 && wait <= 15 * 60, "{wait}");
+    let message = error(refused, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts").await;
+    assert!(message.contains("wait 15 minutes"), "{message}");
+    assert_eq!(server.db.devices().await.expect("devices").len(), 0, "no device registered while refused");
+    server.login("ben").await;
+    let audit = server.db.audit_log(None, 100).await.expect("audit");
+    let count = |action: &str| audit.iter().filter(|a| a.entry.action == action).count();
+    assert_eq!((count("login_failed"), count("login_throttled"), count("login")), (5, 1, 1));
     server.stop().await;
 }

@@ -9,13 +9,14 @@
 //! run is the scheduler's job (see [`crate::Backoff`]).
 
 use crate::transport::{SyncTransport, TransportError};
-use outreach_protocol::Mutation;
-use outreach_protocol::Op;
-use outreach_protocol::api::{MutationResult, PullResponse, PushRequest, ResolveRequest};
+use outreach_domain::Hlc;
+use outreach_protocol::api::{ClockSkew, MutationResult, PullResponse, PushRequest, ResolveRequest};
+use outreach_protocol::{Mutation, Op, RESTAMP_AHEAD_MS};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -96,6 +97,39 @@ pub trait SyncStore {
     fn sync_finished(&mut self) -> Result<(), Self::Error>;
     /// Deletes the store's files (the device was revoked); returns what was removed.
     fn wipe(&mut self) -> Result<Vec<PathBuf>, Self::Error>;
+    /// The wall clock this store stamps its changes with, in milliseconds
+    /// since the Unix epoch: the system clock unless a store says otherwise.
+    /// Waiting changes stamped more than [`RESTAMP_AHEAD_MS`] ahead of it
+    /// were made while the clock was wrong, and are restamped as they are sent.
+    fn clock_ms(&self) -> i64 {
+        system_clock_ms()
+    }
+}
+
+/// The system clock in milliseconds since the Unix epoch (0 if it reads
+/// before 1970).
+pub fn system_clock_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Restamps the changes in `batch` whose stamps are more than
+/// [`RESTAMP_AHEAD_MS`] ahead of the laptop's clock `now_ms`: they were made
+/// while the clock was wrong (days fast, say), and a server refuses stamps
+/// too far ahead of its own clock. Each gets the next stamp after `floor`
+/// (the latest stamp sent so far in this run) at `now_ms`, so the batch
+/// stays in order. Returns how many were restamped. What a change does is
+/// untouched; only when it claims to have happened.
+pub fn restamp_future(batch: &mut [Mutation], now_ms: i64, floor: &mut Option<Hlc>) -> usize {
+    let mut restamped = 0;
+    for m in batch.iter_mut() {
+        if m.hlc.wall_ms > now_ms.saturating_add(RESTAMP_AHEAD_MS) {
+            let base = floor.map_or(Hlc::zero(m.hlc.device), |f| Hlc { device: m.hlc.device, ..f });
+            m.hlc = base.tick(now_ms);
+            restamped += 1;
+        }
+        *floor = Some(floor.map_or(m.hlc, |f| f.max(m.hlc)));
+    }
+    restamped
 }
 
 /// Which half of a run is under way.
@@ -160,6 +194,17 @@ pub enum SyncError<E: std::error::Error + 'static> {
     /// The app must be updated before it can sync.
     #[error("this version of Outreach is too old for the server ({0}); update Outreach, then sync again")]
     ProtocolTooOld(String),
+    /// The server refused the changes because this laptop's clock is too far
+    /// ahead of its own. Nothing was applied or dropped: every change stays
+    /// in the outbox, and the first sync after the clock is corrected sends
+    /// it (restamped, see [`restamp_future`]).
+    #[error("{}", clock_ahead_message(skew, *waiting))]
+    ClockAhead {
+        /// The server's time and how far ahead the laptop's clock is.
+        skew: ClockSkew,
+        /// Changes waiting in the outbox.
+        waiting: usize,
+    },
     /// The server failed or refused; try again later.
     #[error("the server could not complete the sync ({code}): {message}")]
     Server {
@@ -173,8 +218,21 @@ pub enum SyncError<E: std::error::Error + 'static> {
     Store(#[source] E),
 }
 
+/// "this laptop's clock is 3 days ahead of the server ...; correct ..., then
+/// sync again. Nothing was lost: 12 changes wait on this laptop".
+fn clock_ahead_message(skew: &ClockSkew, waiting: usize) -> String {
+    format!(
+        "this laptop's clock is {} ahead of the server (server time {} UTC); correct the laptop's date and time, then sync again. Nothing was lost: {waiting} {} on this laptop until then",
+        skew.describe_ahead(),
+        skew.server_time.format("%Y-%m-%d %H:%M"),
+        if waiting == 1 { "change waits" } else { "changes wait" },
+    )
+}
+
 impl<E: std::error::Error + 'static> SyncError<E> {
     /// Whether a scheduler should try again later (with [`crate::Backoff`]).
+    /// A clock too far ahead is not: the same request gets the same answer
+    /// until a person corrects the clock.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Network(_) | Self::Server { .. })
     }
@@ -241,6 +299,9 @@ impl Engine {
             },
             Err(Stop::Transport(TransportError::Network(m))) => Err(SyncError::Network(m)),
             Err(Stop::Transport(TransportError::ProtocolTooOld(m))) => Err(SyncError::ProtocolTooOld(m)),
+            Err(Stop::Transport(TransportError::ClockAhead(skew))) => {
+                Err(SyncError::ClockAhead { skew, waiting: store.pending_count().map_err(SyncError::Store)? })
+            }
             Err(Stop::Transport(TransportError::Server { code, message })) => Err(SyncError::Server { code, message }),
             Err(Stop::NoProgress(what)) => Err(SyncError::Server { code: "no_progress".into(), message: what.into() }),
         }
@@ -259,6 +320,7 @@ impl Engine {
     {
         let total_up = store.pending_count().map_err(Stop::Store)?;
         let mut up = 0;
+        let mut floor = None;
         loop {
             // Resolutions go out between the changes made before and after them.
             let resolutions = store.unsent_resolutions().map_err(Stop::Store)?;
@@ -275,6 +337,7 @@ impl Engine {
                 break;
             }
             batch.truncate(push_cut(&batch));
+            restamp_future(&mut batch, store.clock_ms(), &mut floor);
             let response = transport.push(&PushRequest { mutations: batch }).map_err(Stop::Transport)?;
             let ack = store.acknowledge(&response.results).map_err(Stop::Store)?;
             if ack.removed == 0 {
@@ -379,6 +442,8 @@ mod tests {
         resolutions: Vec<(Uuid, Option<Uuid>)>,
         wiped: bool,
         finished: usize,
+        /// How far this laptop's clock is from the true time.
+        clock_offset_ms: i64,
     }
 
     #[derive(Debug, Error)]
@@ -431,6 +496,9 @@ mod tests {
         fn wipe(&mut self) -> Result<Vec<PathBuf>, MemoryError> {
             self.wiped = true;
             Ok(vec![PathBuf::from("outreach.db")])
+        }
+        fn clock_ms(&self) -> i64 {
+            system_clock_ms() + self.clock_offset_ms
         }
     }
 
@@ -581,5 +649,104 @@ mod tests {
         let mut store = MemoryStore { outbox: creates(2), ..Default::default() };
         let err = Engine::default().run(&mut store, &mut Silent, &mut |_| {}).unwrap_err();
         assert!(matches!(err, SyncError::Server { ref code, .. } if code == "no_progress"), "{err}");
+    }
+
+    const DAY_MS: i64 = 86_400_000;
+
+    fn at(wall_ms: i64, counter: u32) -> Hlc {
+        Hlc { wall_ms, counter, device: Uuid::from_u128(9) }
+    }
+
+    #[test]
+    fn only_stamps_made_while_the_clock_was_wrong_are_restamped_in_order() {
+        const NOW: i64 = 1_800_000_000_000;
+        let ahead = NOW + 3 * DAY_MS;
+        /// (name, stamps before, floor before, stamps after, how many restamped)
+        type Case = (&'static str, Vec<Hlc>, Option<Hlc>, Vec<Hlc>, usize);
+        let cases: Vec<Case> = vec![
+            ("nothing to send", vec![], None, vec![], 0),
+            (
+                "stamps behind the clock stay",
+                vec![at(NOW - 5, 0), at(NOW, 3)],
+                None,
+                vec![at(NOW - 5, 0), at(NOW, 3)],
+                0,
+            ),
+            (
+                "within a minute ahead stays",
+                vec![at(NOW + RESTAMP_AHEAD_MS, 0)],
+                None,
+                vec![at(NOW + RESTAMP_AHEAD_MS, 0)],
+                0,
+            ),
+            ("days ahead becomes now", vec![at(ahead, 0)], None, vec![at(NOW, 0)], 1),
+            ("several ahead keep their order", vec![at(ahead, 0), at(ahead, 1)], None, vec![at(NOW, 0), at(NOW, 1)], 2),
+            (
+                "after a normal stamp ahead of now, the next tick",
+                vec![at(NOW + 10, 0), at(ahead, 0)],
+                None,
+                vec![at(NOW + 10, 0), at(NOW + 10, 1)],
+                1,
+            ),
+            (
+                "continues after the floor of an earlier batch",
+                vec![at(ahead, 4)],
+                Some(at(NOW, 2)),
+                vec![at(NOW, 3)],
+                1,
+            ),
+        ];
+        for (name, before, floor, after, count) in cases {
+            let mut batch: Vec<Mutation> = before
+                .iter()
+                .map(|h| Mutation { hlc: *h, ..mutation(1, Op::Update, json!({"a": {"old": 1, "new": 2}})) })
+                .collect();
+            let changes_before: Vec<_> = batch.iter().map(|m| (m.mutation_id, m.changes.clone())).collect();
+            let mut floor = floor;
+            assert_eq!(restamp_future(&mut batch, NOW, &mut floor), count, "{name}");
+            assert_eq!(batch.iter().map(|m| m.hlc).collect::<Vec<_>>(), after, "{name}");
+            let changes_after: Vec<_> = batch.iter().map(|m| (m.mutation_id, m.changes.clone())).collect();
+            assert_eq!(changes_before, changes_after, "{name}: only the stamp changes");
+            assert_eq!(floor, after.iter().copied().max().or(floor), "{name}: floor is the latest stamp");
+        }
+    }
+
+    #[test]
+    fn a_clock_days_ahead_is_refused_keeps_every_change_and_syncs_once_corrected() {
+        let server = FakeServer::new();
+        let fast = 3 * DAY_MS + 60_000;
+        let now = system_clock_ms() + fast;
+        let outbox: Vec<Mutation> =
+            creates(3).into_iter().enumerate().map(|(i, m)| Mutation { hlc: at(now, i as u32), ..m }).collect();
+        let mut store = MemoryStore { outbox: outbox.clone(), clock_offset_ms: fast, ..Default::default() };
+        let mut transport = server.connect("amy.w", Uuid::now_v7());
+        let engine = Engine::default();
+
+        let err = engine.run(&mut store, &mut transport, &mut |_| {}).unwrap_err();
+        let SyncError::ClockAhead { skew, waiting } = &err else { panic!("expected ClockAhead, got {err}") };
+        assert_eq!(*waiting, 3);
+        assert!(skew.ahead_ms >= 3 * DAY_MS, "{skew:?}");
+        assert!(!err.is_retryable());
+        let words = err.to_string();
+        assert!(words.starts_with("this laptop's clock is 3 days ahead of the server"), "{words}");
+        assert!(words.contains("correct the laptop's date and time, then sync again"), "{words}");
+        assert!(words.contains("3 changes wait"), "{words}");
+        assert_eq!(store.outbox, outbox, "nothing applied, dropped or changed");
+        assert_eq!(server.writes(), 0);
+        assert_eq!((store.finished, store.cursor), (0, 0), "the run stopped before pulling");
+
+        // the worker corrects the clock: the same changes go, restamped, once
+        store.clock_offset_ms = 0;
+        let report = engine.run(&mut store, &mut transport, &mut |_| {}).unwrap();
+        assert_eq!(report.acknowledged.removed, 3);
+        assert!(store.outbox.is_empty());
+        assert_eq!(server.writes(), 3);
+        assert_eq!(store.records.len(), 3);
+        let limit = system_clock_ms() + RESTAMP_AHEAD_MS;
+        let before = transport.pull(0, 10).unwrap();
+        assert!(
+            before.changes.iter().all(|c| c.hlc.wall_ms <= limit),
+            "no stamp from the wrong clock reached the server"
+        );
     }
 }

@@ -24,6 +24,7 @@ pub mod transport;
 pub use backoff::Backoff;
 pub use engine::{
     Acknowledged, Engine, PageApplied, PendingResolution, Phase, Progress, SyncError, SyncReport, SyncStore,
+    restamp_future, system_clock_ms,
 };
 pub use incoming::{Clash, IncomingPlan, Snapshot, ThreeWay, plan_incoming, three_way};
 pub use merge::{Decision, FieldConflict, Rejection, decide, is_signed_off};

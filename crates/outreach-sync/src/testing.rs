@@ -13,10 +13,11 @@ use crate::merge::{Current, Decision, FieldConflict, decide};
 use crate::transport::{SyncTransport, TransportError};
 use chrono::{DateTime, Utc};
 use outreach_domain::{Hlc, RecordKind};
-use outreach_protocol::Mutation;
 use outreach_protocol::api::{
-    Conflict, MutationResult, Outcome, PullResponse, PushRequest, PushResponse, RecordChange, ResolveRequest,
+    ClockSkew, Conflict, MutationResult, Outcome, PullResponse, PushRequest, PushResponse, RecordChange,
+    ResolveRequest, clock_too_far_ahead,
 };
+use outreach_protocol::{DEFAULT_MAX_CLOCK_AHEAD_MS, Mutation};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -178,11 +179,18 @@ impl FakeServer {
         FakeTransport { server: self.clone(), user: user.to_string(), device, faults: Faults::default() }
     }
 
-    /// Applies a push from `device` as `user`; each mutation id once.
+    /// Applies a push from `device` as `user`; each mutation id once. Like the
+    /// real server, refuses a push stamped more than five minutes ahead of
+    /// its (system) clock with [`TransportError::ClockAhead`].
     pub fn push(&self, user: &str, device: Uuid, request: &PushRequest) -> Result<PushResponse, TransportError> {
         let mut state = self.state();
         if state.revoked.contains(&device) {
             return Err(TransportError::DeviceRevoked);
+        }
+        let now = Utc::now();
+        let max_ahead_ms = DEFAULT_MAX_CLOCK_AHEAD_MS;
+        if let Some(ahead_ms) = clock_too_far_ahead(&request.mutations, now.timestamp_millis(), max_ahead_ms) {
+            return Err(TransportError::ClockAhead(ClockSkew { server_time: now, ahead_ms, max_ahead_ms }));
         }
         let results = request
             .mutations

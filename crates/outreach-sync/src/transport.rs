@@ -1,7 +1,7 @@
 //! How the sync engine talks to the server, as a trait: the HTTP client
 //! implements it for real, [`crate::testing`] implements it in process.
 
-use outreach_protocol::api::{PullResponse, PushRequest, PushResponse, ResolveRequest};
+use outreach_protocol::api::{ClockSkew, PullResponse, PushRequest, PushResponse, ResolveRequest};
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -21,6 +21,11 @@ pub enum TransportError {
     /// (`protocol_too_old`); the app must be updated before it can sync.
     #[error("this version of Outreach is too old for the server: {0}")]
     ProtocolTooOld(String),
+    /// The server refused a push (`clock_ahead`): its clock stamps are too
+    /// far ahead of the server's clock. Nothing in it was applied; the
+    /// laptop's clock must be corrected before its changes can be sent.
+    #[error("{}", .0.message())]
+    ClockAhead(ClockSkew),
     /// The server answered with an error of its own (5xx, or a refusal such
     /// as `unauthorized`); try again later or ask IT.
     #[error("the server could not complete the request ({code}): {message}")]

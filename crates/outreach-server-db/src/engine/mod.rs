@@ -117,6 +117,12 @@ pub(crate) trait Tx {
     async fn team_areas(&mut self, user_id: Uuid) -> Result<Vec<String>>;
     /// Clients on `worker`'s caseload that are in force on `today`.
     async fn caseload_of(&mut self, worker: &str, today: &str) -> Result<Vec<Uuid>>;
+    /// Looks up, in one go, which of a push's mutation ids were applied
+    /// before, so [`Tx::applied`] need not ask one at a time (a backend
+    /// where a query costs a round trip overrides it).
+    async fn prefetch_applied(&mut self, _mutation_ids: &[Uuid]) -> Result<()> {
+        Ok(())
+    }
     /// The stored outcome of a mutation already applied.
     async fn applied(&mut self, mutation_id: Uuid) -> Result<Option<Outcome>>;
     /// Remembers a mutation's outcome.
@@ -154,8 +160,12 @@ pub(crate) trait Tx {
     async fn conflicts_after(&mut self, scope: &Scope, window: Window) -> Result<Vec<Conflict>>;
     /// Drops for this user after the cursor, by `seq`, as (seq, record id).
     async fn drops_after(&mut self, scope: &Scope, window: Window) -> Result<Vec<(i64, Uuid)>>;
-    /// How many records, conflicts and drops this user has after `after`.
-    async fn count_after(&mut self, scope: &Scope, after: i64) -> Result<i64>;
+    /// How many records, conflicts and drops this user has after `after`,
+    /// counting each of the three up to `cap` only (so a page costs the
+    /// same however much remains).
+    async fn count_after(&mut self, scope: &Scope, after: i64, cap: i64) -> Result<i64>;
+    /// The last sequence number handed out (committed, as this transaction sees it).
+    async fn max_seq(&mut self) -> Result<i64>;
     /// Appends audit entries.
     async fn audit(&mut self, entries: &[AuditEntry]) -> Result<()>;
     /// Every conflict on a record, by `seq`.

@@ -26,6 +26,7 @@ pub(crate) async fn push<T: Tx>(
     tx.lock_writes().await?;
     let today = day(now);
     let mut scope = load_scope(tx, actor, &today).await?;
+    tx.prefetch_applied(&mutations.iter().map(|m| m.mutation_id).collect::<Vec<_>>()).await?;
     let mut results = Vec::with_capacity(mutations.len());
     let mut audit = Vec::with_capacity(mutations.len());
     for m in mutations {

@@ -21,6 +21,9 @@ fn entry(actor: &Actor, now: DateTime<Utc>, action: &str, record: Uuid) -> Audit
     }
 }
 
+/// Up to how many remaining changes a pull counts exactly (per stream).
+const REMAINING_COUNTED_UP_TO: i64 = 2_000;
+
 /// The changes after `cursor` that `actor` may see, at most `limit` of them
 /// (records, conflicts and drops together) in `seq` order. One audit entry
 /// is written per record and per conflict sent.
@@ -57,7 +60,12 @@ pub(crate) async fn pull<T: Tx>(
     let changes: Vec<_> = records.iter().filter(|r| r.seq <= last).map(StoredRecord::to_change).collect();
     let conflicts: Vec<Conflict> = conflicts.into_iter().filter(|c| c.seq <= last).collect();
     let drops: Vec<Uuid> = drops.into_iter().filter(|d| d.0 <= last).map(|d| d.1).collect();
-    let remaining = tx.count_after(&scope, last).await?;
+    // Exact while little remains; past the cap, estimated from the sequence
+    // range (every record after the page, in scope or not), which is all a
+    // progress bar needs: counting everything on every page made a first
+    // sync quadratic and every pull as slow as the server is large.
+    let counted = tx.count_after(&scope, last, REMAINING_COUNTED_UP_TO).await?;
+    let remaining = if counted >= REMAINING_COUNTED_UP_TO { counted.max(tx.max_seq().await? - last) } else { counted };
 
     let audit: Vec<AuditEntry> = changes
         .iter()

@@ -111,34 +111,34 @@ impl Database for PostgresDatabase {
 
     async fn push(&self, actor: &Actor, mutations: &[Mutation]) -> Result<Vec<MutationResult>> {
         let mut client = self.client().await?;
-        let mut tx = PgTx { tx: client.transaction().await? };
+        let mut tx = PgTx::new(client.transaction().await?);
         let out = engine::push(&mut tx, actor, mutations, Utc::now()).await?;
-        tx.tx.commit().await?;
+        tx.commit().await?;
         Ok(out)
     }
 
     async fn pull(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullResponse> {
         let mut client = self.client().await?;
         let mut tx =
-            PgTx { tx: client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start().await? };
+            PgTx::new(client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start().await?);
         let out = engine::pull(&mut tx, actor, cursor, limit, Utc::now()).await?;
-        tx.tx.commit().await?;
+        tx.commit().await?;
         Ok(out)
     }
 
     async fn record(&self, actor: &Actor, id: Uuid) -> Result<Option<RecordChange>> {
         let mut client = self.client().await?;
-        let mut tx = PgTx { tx: client.transaction().await? };
+        let mut tx = PgTx::new(client.transaction().await?);
         let out = engine::record(&mut tx, actor, id, Utc::now()).await?;
-        tx.tx.commit().await?;
+        tx.commit().await?;
         Ok(out.map(|r| r.to_change()))
     }
 
     async fn resolve_conflict(&self, actor: &Actor, id: Uuid, value: Value) -> Result<Option<Conflict>> {
         let mut client = self.client().await?;
-        let mut tx = PgTx { tx: client.transaction().await? };
+        let mut tx = PgTx::new(client.transaction().await?);
         let out = engine::resolve_conflict(&mut tx, actor, id, value, Utc::now()).await?;
-        tx.tx.commit().await?;
+        tx.commit().await?;
         Ok(out)
     }
 
@@ -154,21 +154,27 @@ impl Database for PostgresDatabase {
         accounts::audit_log(&self.client().await?, record, limit).await
     }
 
+    async fn report(&self, viewer: &crate::Viewer, request: &crate::ReportRequest) -> Result<crate::Report> {
+        let client = self.client().await?;
+        let client: &tokio_postgres::Client = &client;
+        crate::reports::postgres::report(client, viewer, request, Utc::now()).await
+    }
+
     async fn export_client(&self, id: Uuid, by: &str) -> Result<Option<ClientExport>> {
         let mut client = self.client().await?;
         // One consistent snapshot of the client's records, conflicts and audit rows.
         let mut tx =
-            PgTx { tx: client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start().await? };
+            PgTx::new(client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start().await?);
         let out = engine::export_client(&mut tx, id, by, Utc::now()).await?;
-        tx.tx.commit().await?;
+        tx.commit().await?;
         Ok(out)
     }
 
     async fn erase_client(&self, id: Uuid, by: &str, reason: &str) -> Result<Option<Erasure>> {
         let mut client = self.client().await?;
-        let mut tx = PgTx { tx: client.transaction().await? };
+        let mut tx = PgTx::new(client.transaction().await?);
         let out = engine::erase_client(&mut tx, id, by, reason, Utc::now()).await?;
-        tx.tx.commit().await?;
+        tx.commit().await?;
         Ok(out)
     }
 }

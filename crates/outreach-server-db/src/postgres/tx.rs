@@ -11,12 +11,65 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
 use outreach_protocol::api::{Conflict, Outcome};
 use serde_json::Value;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A PostgreSQL transaction seen as the engine's [`Tx`].
+///
+/// To save round trips, sequence numbers are handed out from the counter
+/// value read under its lock and written back once, and the outcomes of a
+/// push's mutations are looked up in one query and inserted in one; both
+/// are written by [`PgTx::commit`], which every writer must use.
 pub(super) struct PgTx<'c> {
-    /// The open transaction; the caller commits it.
+    /// The open transaction.
     pub tx: Transaction<'c>,
+    /// The sequence counter as last handed out (read under its row lock),
+    /// and whether it moved since it was read.
+    seq: Option<(i64, bool)>,
+    /// Outcomes stored before, of the mutation ids prefetched.
+    known: Option<HashMap<Uuid, Outcome>>,
+    /// Outcomes to insert at commit: (mutation id, device, record, result, at).
+    unsaved: Vec<(Uuid, Uuid, Uuid, Value, DateTime<Utc>)>,
+}
+
+impl<'c> PgTx<'c> {
+    /// Wraps an open transaction.
+    pub fn new(tx: Transaction<'c>) -> Self {
+        Self { tx, seq: None, known: None, unsaved: Vec::new() }
+    }
+
+    /// Writes what was kept in memory, then commits.
+    pub async fn commit(mut self) -> Result<()> {
+        self.flush_applied().await?;
+        if let Some((value, true)) = self.seq {
+            let stmt = self.tx.prepare_cached("UPDATE seq_counter SET value = $1 WHERE id = 1").await?;
+            self.tx.execute(&stmt, &[&value]).await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Inserts the outcomes kept since the last flush, in one statement.
+    async fn flush_applied(&mut self) -> Result<()> {
+        if self.unsaved.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.unsaved);
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+        let devices: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
+        let records: Vec<Uuid> = rows.iter().map(|r| r.2).collect();
+        let results: Vec<&Value> = rows.iter().map(|r| &r.3).collect();
+        let at: Vec<DateTime<Utc>> = rows.iter().map(|r| r.4).collect();
+        let stmt = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO applied_mutations (mutation_id, device, record_id, result, applied_at) \
+                 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::jsonb[], $5::timestamptz[])",
+            )
+            .await?;
+        self.tx.execute(&stmt, &[&ids, &devices, &records, &results, &at]).await?;
+        Ok(())
+    }
 }
 
 /// Whether record `r` is visible, given `$2` (area keys) and `$3` (clients).
@@ -53,11 +106,17 @@ pub(super) async fn insert_audit(tx: &Transaction<'_>, entries: &[AuditEntry]) -
 impl Tx for PgTx<'_> {
     async fn lock_writes(&mut self) -> Result<()> {
         let stmt = self.tx.prepare_cached("SELECT value FROM seq_counter WHERE id = 1 FOR UPDATE").await?;
-        self.tx.query_one(&stmt, &[]).await?;
+        let value: i64 = self.tx.query_one(&stmt, &[]).await?.try_get(0)?;
+        self.seq = Some((value, false));
         Ok(())
     }
 
     async fn next_seq(&mut self) -> Result<i64> {
+        if let Some((value, _)) = self.seq {
+            // The row lock is held until commit: no other writer can move it.
+            self.seq = Some((value + 1, true));
+            return Ok(value + 1);
+        }
         let stmt =
             self.tx.prepare_cached("UPDATE seq_counter SET value = value + 1 WHERE id = 1 RETURNING value").await?;
         Ok(self.tx.query_one(&stmt, &[]).await?.try_get(0)?)
@@ -86,7 +145,24 @@ impl Tx for PgTx<'_> {
         Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
     }
 
+    async fn prefetch_applied(&mut self, mutation_ids: &[Uuid]) -> Result<()> {
+        let stmt = self
+            .tx
+            .prepare_cached("SELECT mutation_id, result FROM applied_mutations WHERE mutation_id = ANY($1)")
+            .await?;
+        let mut known = HashMap::new();
+        for row in self.tx.query(&stmt, &[&mutation_ids]).await? {
+            known.insert(row.try_get(0)?, serde_json::from_value(row.try_get::<_, Value>(1)?)?);
+        }
+        self.known = Some(known);
+        Ok(())
+    }
+
     async fn applied(&mut self, mutation_id: Uuid) -> Result<Option<Outcome>> {
+        if let Some(known) = &self.known {
+            return Ok(known.get(&mutation_id).cloned());
+        }
+        self.flush_applied().await?;
         let stmt = self.tx.prepare_cached("SELECT result FROM applied_mutations WHERE mutation_id = $1").await?;
         let Some(row) = self.tx.query_opt(&stmt, &[&mutation_id]).await? else { return Ok(None) };
         Ok(Some(serde_json::from_value(row.try_get::<_, Value>(0)?)?))
@@ -100,15 +176,11 @@ impl Tx for PgTx<'_> {
         outcome: &Outcome,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        let stmt = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO applied_mutations (mutation_id, device, record_id, result, applied_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .await?;
-        let result = serde_json::to_value(outcome)?;
-        self.tx.execute(&stmt, &[&mutation_id, &device, &record_id, &result, &at]).await?;
+        if let Some(known) = &mut self.known {
+            // A mutation id sent twice in one push gets this outcome the second time.
+            known.insert(mutation_id, outcome.clone());
+        }
+        self.unsaved.push((mutation_id, device, record_id, serde_json::to_value(outcome)?, at));
         Ok(())
     }
 
@@ -294,19 +366,24 @@ impl Tx for PgTx<'_> {
             .collect::<Result<_, _>>()?)
     }
 
-    async fn count_after(&mut self, scope: &Scope, after: i64) -> Result<i64> {
+    async fn count_after(&mut self, scope: &Scope, after: i64, cap: i64) -> Result<i64> {
         let (areas, clients) = (scope.area_list(), scope.caseload_list());
         let stmt = self
             .tx
             .prepare_cached(&format!(
-                "SELECT (SELECT count(*) FROM records r WHERE r.seq > $1 AND {VISIBLE}) \
-                 + (SELECT count(*) FROM conflicts c JOIN records r ON r.id = c.record_id \
-                    WHERE c.seq > $1 AND {VISIBLE}) \
-                 + (SELECT count(*) FROM scope_drops d WHERE {})",
+                "SELECT (SELECT count(*) FROM (SELECT 1 FROM records r WHERE r.seq > $1 AND {VISIBLE} LIMIT $5) x) \
+                 + (SELECT count(*) FROM (SELECT 1 FROM conflicts c JOIN records r ON r.id = c.record_id \
+                    WHERE c.seq > $1 AND {VISIBLE} LIMIT $5) y) \
+                 + (SELECT count(*) FROM (SELECT 1 FROM scope_drops d WHERE {} LIMIT $5) z)",
                 drops_where()
             ))
             .await?;
-        Ok(self.tx.query_one(&stmt, &[&after, &areas, &clients, &scope.worker]).await?.try_get(0)?)
+        Ok(self.tx.query_one(&stmt, &[&after, &areas, &clients, &scope.worker, &cap]).await?.try_get(0)?)
+    }
+
+    async fn max_seq(&mut self) -> Result<i64> {
+        let stmt = self.tx.prepare_cached("SELECT value FROM seq_counter WHERE id = 1").await?;
+        Ok(self.tx.query_one(&stmt, &[]).await?.try_get(0)?)
     }
 
     async fn audit(&mut self, entries: &[AuditEntry]) -> Result<()> {

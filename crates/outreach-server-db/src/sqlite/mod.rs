@@ -27,7 +27,10 @@ use tx::SqliteTx;
 use uuid::Uuid;
 
 /// Idle connections kept for reuse.
-const MAX_IDLE: usize = 4;
+const MAX_IDLE: usize = 8;
+/// Connections in use at once (each has its own page cache, up to 2 MiB):
+/// without a bound, 200 devices signing requests at once opened 200.
+const MAX_OPEN: usize = 8;
 /// How long a writer waits for another's lock before giving up.
 const BUSY_TIMEOUT_MS: u32 = 10_000;
 
@@ -40,6 +43,13 @@ pub struct SqliteDatabase {
 struct Inner {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Writers of this process take turns here, first come first served,
+    /// rather than in SQLite's busy handler, which sleeps and retries: under
+    /// many devices at once that left the file idle between writers and let
+    /// late arrivals overtake early ones.
+    writers: tokio::sync::Mutex<()>,
+    /// Bounds the connections in use at once to [`MAX_OPEN`].
+    open: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for SqliteDatabase {
@@ -80,7 +90,14 @@ impl SqliteDatabase {
     pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
         let conn = open_connection(&path)?;
-        Ok(Self { inner: Arc::new(Inner { path, idle: Mutex::new(vec![conn]) }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                idle: Mutex::new(vec![conn]),
+                writers: tokio::sync::Mutex::new(()),
+                open: tokio::sync::Semaphore::new(MAX_OPEN),
+            }),
+        })
     }
 
     /// The database file.
@@ -94,6 +111,7 @@ impl SqliteDatabase {
         F: FnOnce(&mut Connection) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
+        let _permit = self.inner.open.acquire().await.map_err(|e| DbError::Task(e.to_string()))?;
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let pooled = inner.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
@@ -114,12 +132,14 @@ impl SqliteDatabase {
         .map_err(|e| DbError::Task(e.to_string()))?
     }
 
-    /// Runs an engine operation in one immediate (write-locked) transaction.
+    /// Runs an engine operation in one immediate (write-locked) transaction,
+    /// after the writers before it in this process.
     async fn in_tx<R, F>(&self, f: F) -> Result<R>
     where
         F: for<'t> FnOnce(&'t mut SqliteTx<'_>) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
+        let _turn = self.inner.writers.lock().await;
         self.run(move |conn| {
             let mut tx = SqliteTx { tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)? };
             let out = f(&mut tx)?;
@@ -218,6 +238,11 @@ impl Database for SqliteDatabase {
 
     async fn audit_log(&self, record: Option<Uuid>, limit: i64) -> Result<Vec<AuditRow>> {
         self.run(move |c| accounts::audit_log(c, record, limit)).await
+    }
+
+    async fn report(&self, viewer: &crate::Viewer, request: &crate::ReportRequest) -> Result<crate::Report> {
+        let (viewer, request) = (viewer.clone(), request.clone());
+        self.run(move |c| crate::reports::sqlite::report(c, &viewer, &request, Utc::now())).await
     }
 
     async fn export_client(&self, id: Uuid, by: &str) -> Result<Option<ClientExport>> {

@@ -246,15 +246,20 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    async fn count_after(&mut self, scope: &Scope, after: i64) -> Result<i64> {
+    async fn count_after(&mut self, scope: &Scope, after: i64, cap: i64) -> Result<i64> {
         let (areas, clients) = scope_params(scope)?;
         let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT (SELECT count(*) FROM records r WHERE r.seq > ?1 AND {VISIBLE}) \
-             + (SELECT count(*) FROM conflicts c JOIN records r ON r.id = c.record_id WHERE c.seq > ?1 AND {VISIBLE}) \
-             + (SELECT count(*) FROM scope_drops d WHERE {})",
+            "SELECT (SELECT count(*) FROM (SELECT 1 FROM records r WHERE r.seq > ?1 AND {VISIBLE} LIMIT ?5)) \
+             + (SELECT count(*) FROM (SELECT 1 FROM conflicts c JOIN records r ON r.id = c.record_id \
+                WHERE c.seq > ?1 AND {VISIBLE} LIMIT ?5)) \
+             + (SELECT count(*) FROM (SELECT 1 FROM scope_drops d WHERE {} LIMIT ?5))",
             drops_where()
         ))?;
-        Ok(stmt.query_row(params![after, areas, clients, scope.worker], |r| r.get(0))?)
+        Ok(stmt.query_row(params![after, areas, clients, scope.worker, cap], |r| r.get(0))?)
+    }
+
+    async fn max_seq(&mut self) -> Result<i64> {
+        Ok(self.tx.query_row("SELECT value FROM seq_counter WHERE id = 1", [], |r| r.get(0))?)
     }
 
     async fn audit(&mut self, entries: &[AuditEntry]) -> Result<()> {

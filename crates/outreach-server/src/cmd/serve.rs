@@ -28,7 +28,11 @@ pub async fn serve(args: ServeArgs, database: Option<String>) -> Result<()> {
     let addr = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%addr, scheme, backend = ?db.backend(), "outreach-server listening");
-    let config = ServerConfig { max_body_bytes: args.max_body_bytes, ..ServerConfig::default() };
+    let config = ServerConfig {
+        max_body_bytes: args.max_body_bytes,
+        max_clock_ahead: args.max_clock_ahead,
+        ..ServerConfig::default()
+    };
     let state = AppState::new(db, config);
     match tls {
         Some(tls) => outreach_server::serve_tls(listener, tls, state, shutdown_signal()).await?,

@@ -5,12 +5,17 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::throttle::ClientAddr;
 use axum::Json;
-use axum::extract::State;
-use outreach_protocol::api::{LoginRequest, LoginResponse};
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::RETRY_AFTER;
+use axum::http::{Extensions, StatusCode};
+use axum::response::{IntoResponse, Response};
+use outreach_protocol::api::{ErrorBody, LoginRequest, LoginResponse};
 use outreach_server_db::AuditEntry;
 use outreach_server_db::credentials::{DeviceToken, verify_dummy, verify_password};
 use serde_json::json;
+use std::time::{Duration, Instant};
 
 /// Longest password checked (Argon2 work grows with input).
 const MAX_PASSWORD_BYTES: usize = 1024;
@@ -19,11 +24,36 @@ fn wrong_credentials() -> ApiError {
     ApiError::unauthorized("wrong user name or password")
 }
 
-/// Checks the password, registers the device and returns its token.
+/// 429 with `Retry-After`: too many failed sign-ins for this name or address.
+fn too_many_attempts(wait: Duration) -> Response {
+    let minutes = wait.as_secs().div_ceil(60).max(1);
+    let body = ErrorBody {
+        code: "too_many_attempts".into(),
+        message: format!(
+            "too many wrong passwords for this user or from this computer; wait {minutes} minute{} and try again, or ask IT to check the account",
+            if minutes == 1 { "" } else { "s" }
+        ),
+        clock: None,
+    };
+    (StatusCode::TOO_MANY_REQUESTS, [(RETRY_AFTER, wait.as_secs().max(1).to_string())], Json(body)).into_response()
+}
+
+/// Checks the password, registers the device and returns its token. After
+/// too many failures for the user name or from the address (see
+/// [`crate::throttle`]) answers 429 `too_many_attempts` without checking.
 pub async fn login(
     State(state): State<AppState>,
+    extensions: Extensions,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Json<LoginResponse>, ApiError> {
+) -> Result<Response, ApiError> {
+    let address = extensions.get::<ConnectInfo<ClientAddr>>().map(|c| c.0.0.ip());
+    if let Err(wait) = state.login_throttle.check(&req.user, address, Instant::now()) {
+        let detail = json!({"address": address.map(|a| a.to_string()), "retry_after_s": wait.as_secs()});
+        let entry = AuditEntry::now("login_throttled", Some(&req.user), Some(req.device_id)).detail(detail.to_string());
+        state.db.append_audit(&[entry]).await?;
+        tracing::warn!(user = %req.user, ?address, "sign-in refused: too many failures");
+        return Ok(too_many_attempts(wait));
+    }
     if req.device_name.trim().is_empty() || req.device_name.len() > 200 {
         return Err(ApiError::bad_request("device_name must be 1-200 characters (the laptop's name)"));
     }
@@ -46,11 +76,13 @@ pub async fn login(
     let user = match user {
         Some(user) if ok => user,
         _ => {
+            state.login_throttle.failed(&req.user, address, Instant::now());
             let entry = AuditEntry::now("login_failed", Some(&req.user), Some(req.device_id));
             state.db.append_audit(&[entry]).await?;
             return Err(wrong_credentials());
         }
     };
+    state.login_throttle.succeeded(&user.name);
     if user.disabled {
         return Err(ApiError::unauthorized("this account is disabled; ask your team lead or IT"));
     }
@@ -69,5 +101,6 @@ pub async fn login(
         user: user.name,
         roles: user.roles,
         teams: user.teams,
-    }))
+    })
+    .into_response())
 }

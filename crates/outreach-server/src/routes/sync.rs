@@ -6,8 +6,11 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use axum::Json;
 use axum::extract::State;
-use outreach_protocol::api::{PullResponse, PushRequest, PushResponse};
+use chrono::Utc;
+use outreach_protocol::api::{ClockSkew, PullResponse, PushRequest, PushResponse, clock_too_far_ahead};
+use outreach_server_db::AuditEntry;
 use serde::Deserialize;
+use serde_json::json;
 
 /// Most mutations in one push.
 pub const MAX_PUSH: usize = 10_000;
@@ -17,6 +20,8 @@ pub const DEFAULT_PULL_LIMIT: i64 = 500;
 pub const MAX_PULL_LIMIT: i64 = 5_000;
 
 /// Applies a batch of mutations; a resent batch gets the stored results.
+/// A batch with a clock stamp too far ahead of the server's clock is
+/// refused whole (409 `clock_ahead`, audited as `push_refused`).
 pub async fn push(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -24,6 +29,16 @@ pub async fn push(
 ) -> Result<Json<PushResponse>, ApiError> {
     if req.mutations.len() > MAX_PUSH {
         return Err(ApiError::bad_request(format!("push at most {MAX_PUSH} changes at a time")));
+    }
+    let now = Utc::now();
+    let max_ahead_ms = state.config.max_clock_ahead.num_milliseconds();
+    if let Some(ahead_ms) = clock_too_far_ahead(&req.mutations, now.timestamp_millis(), max_ahead_ms) {
+        let skew = ClockSkew { server_time: now, ahead_ms, max_ahead_ms };
+        let detail = json!({"code": "clock_ahead", "ahead_ms": ahead_ms, "mutations": req.mutations.len()});
+        let entry = AuditEntry::now("push_refused", Some(&actor.user), Some(actor.device)).detail(detail.to_string());
+        state.db.append_audit(&[entry]).await?;
+        tracing::warn!(user = %actor.user, device = %actor.device, ahead_ms, "push refused: device clock ahead");
+        return Err(ApiError::clock_ahead(skew));
     }
     let results = state.db.push(&actor, &req.mutations).await?;
     Ok(Json(PushResponse { results }))
