@@ -4,6 +4,8 @@
 //! ```text
 //! outreach-bench store --clients 50000 --contacts-per-client 10 --seed 1 [--data-dir DIR] [--json]
 //! outreach-bench sync [--database URL] [--records 100000] [--changes 10000]
+//! outreach-bench reports [--database postgres://...] [--contacts 1000000] [--clients 100000] [--month 2026-11]
+//! outreach-bench server [--backends postgres,sqlite] [--devices 50,100,200] [--push 50] [--pull 500] [--records 100000]
 //! ```
 //!
 //! Timings use [`std::time::Instant`] around single calls of the store's
@@ -11,6 +13,8 @@
 //! where the report says so.
 
 mod report;
+mod reports_bench;
+mod server_bench;
 mod stats;
 mod store_bench;
 mod sync_bench;
@@ -34,6 +38,10 @@ enum Command {
     Store(store_bench::StoreArgs),
     /// Measures sync against a real server on loopback.
     Sync(sync_bench::SyncArgs),
+    /// Times a month's framework figures over a large history on PostgreSQL.
+    Reports(reports_bench::ReportsArgs),
+    /// Measures the server under many devices at once, on PostgreSQL and SQLite.
+    Server(server_bench::ServerArgs),
 }
 
 fn main() -> Result<()> {
@@ -48,6 +56,8 @@ fn main() -> Result<()> {
             }
         }
         Command::Sync(args) => sync_bench::run(&args)?,
+        Command::Reports(args) => reports_bench::run(&args)?,
+        Command::Server(args) => server_bench::run(&args)?,
     }
     Ok(())
 }

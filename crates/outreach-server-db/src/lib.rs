@@ -17,7 +17,8 @@
 //!
 //! Global sequence numbers follow commit order: every writing transaction
 //! first locks the single-row `seq_counter` and bumps it for each row it
-//! writes, holding the lock until COMMIT. Writers are therefore serialised,
+//! writes (PostgreSQL counts in memory under the lock and writes the last
+//! value back just before COMMIT), holding the lock until COMMIT. Writers are therefore serialised,
 //! and a reader that has seen sequence `n` has already seen every row below
 //! it: a pull cursor never skips a row that committed late.
 
@@ -27,6 +28,7 @@ pub mod error;
 pub mod migrations;
 pub mod model;
 mod postgres;
+pub mod reports;
 pub mod scope;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -37,6 +39,7 @@ pub use model::{
     Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, ExportedAudit, NewUser, Team, User,
 };
 pub use postgres::PostgresDatabase;
+pub use reports::{Report, ReportRequest, Viewer};
 pub use sqlite::SqliteDatabase;
 
 use async_trait::async_trait;
@@ -125,6 +128,11 @@ pub trait Database: Send + Sync {
     /// copies; their conflicts' values are cleared. Audited per record as
     /// `erase`, with `reason` (required). `None` when there is no such record.
     async fn erase_client(&self, id: Uuid, by: &str, reason: &str) -> Result<Option<Erasure>>;
+
+    /// Makes a report (see [`reports`]) for `viewer`: refused (`Refused`
+    /// with code `forbidden`) outside what the viewer's roles and teams
+    /// allow, and audited either way (`report` or `report_denied`).
+    async fn report(&self, viewer: &Viewer, request: &ReportRequest) -> Result<Report>;
 }
 
 /// Opens the database named by `url`: `postgres://...` or

@@ -15,18 +15,24 @@ pub struct Migration {
 }
 
 /// SQLite migrations, in order.
-pub const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_init",
-    sql: include_str!("../../../migrations/server/sqlite/0001_init.sql"),
-}];
+pub const SQLITE: &[Migration] = &[
+    Migration { version: 1, name: "0001_init", sql: include_str!("../../../migrations/server/sqlite/0001_init.sql") },
+    Migration {
+        version: 2,
+        name: "0002_reports",
+        sql: include_str!("../../../migrations/server/sqlite/0002_reports.sql"),
+    },
+];
 
 /// PostgreSQL migrations, in order.
-pub const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_init",
-    sql: include_str!("../../../migrations/server/postgres/0001_init.sql"),
-}];
+pub const POSTGRES: &[Migration] = &[
+    Migration { version: 1, name: "0001_init", sql: include_str!("../../../migrations/server/postgres/0001_init.sql") },
+    Migration {
+        version: 2,
+        name: "0002_reports",
+        sql: include_str!("../../../migrations/server/postgres/0002_reports.sql"),
+    },
+];
 
 /// The newest version in `list`.
 pub fn latest(list: &[Migration]) -> u32 {

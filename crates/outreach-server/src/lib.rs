@@ -8,7 +8,8 @@
 //! - [`layers`] checks the protocol headers and gives every error, even
 //!   one raised before a handler runs, the JSON [`ErrorBody`] shape;
 //! - [`extract`] makes malformed bodies, queries and paths readable 400s;
-//! - [`tls`] terminates TLS with rustls ([`serve_tls`]).
+//! - [`tls`] terminates TLS with rustls ([`serve_tls`]);
+//! - [`throttle`] slows password guessing (429 `too_many_attempts`).
 //!
 //! The binary (`src/main.rs`, `src/cmd/`) adds the command line: `serve`,
 //! `migrate`, the team, user and device administration commands, and the
@@ -21,6 +22,7 @@ pub mod error;
 pub mod extract;
 pub mod layers;
 pub mod routes;
+pub mod throttle;
 pub mod tls;
 
 use axum::Router;
@@ -33,6 +35,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
+use tower_http::CompressionLevel;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
@@ -50,11 +53,22 @@ pub struct ServerConfig {
     pub touch_interval: chrono::TimeDelta,
     /// Password checks run at once (each Argon2 check takes ~19 MiB).
     pub concurrent_logins: usize,
+    /// How far ahead of the server's clock a pushed change's clock stamp may
+    /// be; a push with a stamp further ahead is refused (`clock_ahead`).
+    pub max_clock_ahead: chrono::TimeDelta,
+    /// Failed sign-ins allowed per user name and per address (see [`throttle`]).
+    pub login_throttle: throttle::ThrottleConfig,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 16 * 1024 * 1024, touch_interval: chrono::TimeDelta::minutes(1), concurrent_logins: 4 }
+        Self {
+            max_body_bytes: 16 * 1024 * 1024,
+            touch_interval: chrono::TimeDelta::minutes(1),
+            concurrent_logins: 4,
+            max_clock_ahead: chrono::TimeDelta::milliseconds(outreach_protocol::DEFAULT_MAX_CLOCK_AHEAD_MS),
+            login_throttle: throttle::ThrottleConfig::default(),
+        }
     }
 }
 
@@ -67,13 +81,16 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Limits concurrent password checks.
     pub login_permits: Arc<Semaphore>,
+    /// Counts failed sign-ins.
+    pub login_throttle: Arc<throttle::LoginThrottle>,
 }
 
 impl AppState {
     /// State over `db` with `config`.
     pub fn new(db: Arc<dyn Database>, config: ServerConfig) -> Self {
         let permits = Arc::new(Semaphore::new(config.concurrent_logins.max(1)));
-        Self { db, config: Arc::new(config), login_permits: permits }
+        let throttle = Arc::new(throttle::LoginThrottle::new(config.login_throttle));
+        Self { db, config: Arc::new(config), login_permits: permits, login_throttle: throttle }
     }
 }
 
@@ -86,6 +103,12 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/pull", get(routes::sync::pull))
         .route("/records/{id}", get(routes::records::get_record))
         .route("/conflicts/{id}/resolve", post(routes::conflicts::resolve))
+        .route("/reports/snapshot", get(routes::reports::snapshot))
+        .route("/reports/nights", get(routes::reports::nights))
+        .route("/reports/framework", get(routes::reports::framework))
+        .route("/reports/trend", get(routes::reports::trend))
+        .route("/reports/monitoring", get(routes::reports::monitoring))
+        .route("/reports/team", get(routes::reports::team))
         .route_layer(middleware::from_fn(layers::require_protocol));
     Router::new()
         .route("/health", get(routes::health::health))
@@ -101,7 +124,9 @@ pub fn router(state: AppState) -> Router {
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )
                 .layer(CatchPanicLayer::custom(layers::panic_response))
-                .layer(CompressionLayer::new())
+                // Fastest gzip: a pull page compresses about as small, for a
+                // fraction of the CPU of the default level (see BENCHMARKS.md).
+                .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
                 .layer(middleware::from_fn_with_state(limit, layers::json_errors))
                 .layer(middleware::from_fn_with_state(limit, layers::note_body_limit))
                 // The raw body first, then the same limit after gzip decompression.
@@ -118,7 +143,8 @@ pub async fn serve<F>(listener: TcpListener, state: AppState, shutdown: F) -> st
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let app = router(state).into_make_service_with_connect_info::<throttle::ClientAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// Serves the application over TLS on `listener` (see [`tls`]) until
@@ -133,5 +159,6 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let listener = tls::TlsListener::new(listener, tls)?;
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let app = router(state).into_make_service_with_connect_info::<throttle::ClientAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

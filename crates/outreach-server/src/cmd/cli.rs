@@ -50,6 +50,13 @@ pub enum Command {
         #[command(subcommand)]
         command: ClientCommand,
     },
+    /// Reports and returns: count return, framework figures, monitoring,
+    /// team view and charts (audited as the operator).
+    Report {
+        /// Report command.
+        #[command(subcommand)]
+        command: super::report::ReportCommand,
+    },
 }
 
 /// `serve` options.
@@ -70,6 +77,38 @@ pub struct ServeArgs {
     /// Largest request body in bytes (also after decompression).
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Refuse a push whose clock stamps are further ahead of this server's
+    /// clock than this (e.g. 90s, 5m, 2h, 1d; at least 1m): a laptop whose
+    /// clock is days fast must not win every later edit. Its changes stay
+    /// on the laptop until its clock is corrected.
+    #[arg(long, default_value = "5m", value_parser = parse_clock_bound)]
+    pub max_clock_ahead: chrono::TimeDelta,
+}
+
+/// Reads a duration such as `90s`, `5m`, `2h` or `1d` (a bare number is
+/// seconds), at least the minute a laptop restamps changes within.
+pub fn parse_clock_bound(text: &str) -> Result<chrono::TimeDelta, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let n: i64 = digits.parse().map_err(|_| format!("'{text}' is not a duration; write e.g. 90s, 5m, 2h or 1d"))?;
+    let secs_per = match unit.trim() {
+        "" | "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        other => return Err(format!("unknown unit '{other}' in '{text}'; use s, m, h or d")),
+    };
+    let bound = n
+        .checked_mul(secs_per)
+        .and_then(chrono::TimeDelta::try_seconds)
+        .ok_or_else(|| format!("'{text}' is too long a duration"))?;
+    if bound.num_milliseconds() < outreach_protocol::RESTAMP_AHEAD_MS {
+        return Err(format!(
+            "'{text}' is too short: laptops restamp changes only beyond 1 minute ahead, so give at least 1m"
+        ));
+    }
+    Ok(bound)
 }
 
 /// `team` commands.
@@ -173,4 +212,19 @@ pub enum ClientCommand {
         #[arg(long, required = true)]
         reason: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_bounds_read_with_units_and_refuse_nonsense() {
+        for (text, secs) in [("5m", 300), ("90s", 90), ("90", 90), ("2h", 7_200), ("1d", 86_400), (" 10min ", 600)] {
+            assert_eq!(parse_clock_bound(text).map(|d| d.num_seconds()), Ok(secs), "{text}");
+        }
+        for bad in ["", "m", "5x", "-5m", "30s", "99999999999999999d"] {
+            assert!(parse_clock_bound(bad).is_err(), "{bad} should be refused");
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod cli;
+pub mod report;
 pub mod serve;
 
 use anyhow::{Context, Result};
@@ -64,5 +65,6 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::User { command } => admin::user(&*open(cli.database).await?, command).await,
         Command::Device { command } => admin::device(&*open(cli.database).await?, command).await,
         Command::Client { command } => admin::client(&*open(cli.database).await?, command).await,
+        Command::Report { command } => report::report(&*open(cli.database).await?, command).await,
     }
 }

@@ -6,4 +6,5 @@ pub mod health;
 pub mod login;
 pub mod openapi;
 pub mod records;
+pub mod reports;
 pub mod sync;

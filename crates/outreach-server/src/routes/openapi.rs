@@ -22,6 +22,12 @@ pub const SERVED: &[(&str, &str)] = &[
     ("GET", "/api/v1/sync/pull"),
     ("GET", "/api/v1/records/{id}"),
     ("POST", "/api/v1/conflicts/{id}/resolve"),
+    ("GET", "/api/v1/reports/snapshot"),
+    ("GET", "/api/v1/reports/nights"),
+    ("GET", "/api/v1/reports/framework"),
+    ("GET", "/api/v1/reports/trend"),
+    ("GET", "/api/v1/reports/monitoring"),
+    ("GET", "/api/v1/reports/team"),
 ];
 
 /// Answers the document; needs no headers.
