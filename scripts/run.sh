@@ -66,4 +66,8 @@ if [ -z "${DISPLAY:-}" ]; then
   sleep 1
   echo "Take a screenshot with: DISPLAY=:99 import -window root outreach.png"
 fi
-"$bin/outreach-app"
+# The app opens on $OUTREACH_DATA_DIR (signed in to $server_url after --demo)
+# and asks for the passphrase: it never reads it from the environment, and
+# the demo secrets are not passed on to it.
+echo "Desktop app on $OUTREACH_DATA_DIR: unlock it with the laptop passphrase; Sync now talks to $server_url."
+env -u OUTREACH_PASSPHRASE -u OUTREACH_PASSWORD "$bin/outreach-app"

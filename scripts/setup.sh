@@ -7,9 +7,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # System libraries: WebKitGTK for the desktop window, OpenSSL headers and a C
 # compiler for SQLCipher, Xvfb and WebKitWebDriver for headless UI tests, and
-# the plain sqlite3 tool the tests use to prove the store is unreadable.
+# the plain sqlite3 tool the tests use to prove the store is unreadable, and
+# Chromium for the headless check of the built UI.
 packages=(build-essential pkg-config perl libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev
-  libayatana-appindicator3-dev xvfb webkit2gtk-driver imagemagick sqlite3 curl)
+  libayatana-appindicator3-dev xvfb webkit2gtk-driver imagemagick sqlite3 curl chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,6 +11,8 @@ cd "$root/ui"
 npm run --silent lint
 npm run --silent typecheck
 npm test --silent
+echo "== UI: the built UI in headless Chromium (stand-in back end, strict CSP)"
+node e2e-browser/run.mjs
 
 echo "== Rust: format and clippy"
 cd "$root"
@@ -23,3 +25,6 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast
 fi
+
+echo "== Desktop app: end-to-end tests of the real window (Xvfb, tauri-driver, WebKitWebDriver)"
+bash "$root/scripts/e2e.sh"

@@ -4,7 +4,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/"] },
+  { ignores: ["dist/", "node_modules/", "e2e-browser/screenshots/"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,
@@ -37,5 +37,11 @@ export default tseslint.config(
   {
     files: ["eslint.config.js"],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The headless-Chromium check runs in Node.
+    files: ["e2e-browser/**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: globals.node, parserOptions: { projectService: false, project: null } },
   },
 );

@@ -1,0 +1,431 @@
+//! Sign-in, background sync and the conflict and needs-attention lists.
+//!
+//! `sync_now` starts a thread that runs outreach-sync's [`Engine`] with
+//! outreach-client's HTTP transport. The engine sees the store through
+//! [`LockedStore`], which takes the session lock for each step (one push
+//! batch, one pull page) only, so the worker can keep working while a long
+//! sync runs. Progress goes into shared state that `sync_status` reads.
+
+use crate::views::{self, SyncProgress};
+use crate::{Desk, DeskError, DeskResult, ErrorKind, Shared};
+use chrono::{DateTime, Utc};
+use outreach_client::{HttpTransport, login};
+use outreach_protocol::Mutation;
+use outreach_protocol::api::{LoginRequest, MutationResult, PullResponse};
+use outreach_store::Store;
+use outreach_sync::{Acknowledged, Engine, PageApplied, PendingResolution, Progress, SyncError, SyncStore};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::{Arc, MutexGuard, PoisonError, TryLockError};
+use uuid::Uuid;
+
+/// What the sync thread shares with `sync_status`.
+#[derive(Debug, Default)]
+pub(crate) struct SyncShared {
+    running: bool,
+    progress: Option<SyncProgress>,
+    /// `offline`, `error` or `revoked` after a failed run.
+    failure: Option<&'static str>,
+    message: Option<String>,
+    /// Counts from the last time the store was free, for polls during a sync step.
+    cached: Counts,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    pending: usize,
+    conflicts: usize,
+    needs_attention: usize,
+}
+
+impl Shared {
+    fn sync_state(&self) -> MutexGuard<'_, SyncShared> {
+        self.sync.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Forgets the last run's failure (after unlocking or creating a store).
+    pub(crate) fn sync_reset(&self) {
+        let mut state = self.sync_state();
+        if !state.running {
+            state.failure = None;
+            state.message = None;
+        }
+    }
+}
+
+fn counts(store: &Store) -> DeskResult<Counts> {
+    Ok(Counts {
+        pending: store.outbox_len()?,
+        conflicts: store.conflicts()?.iter().filter(|c| c.resolved_by.is_none()).count(),
+        needs_attention: store.needs_attention()?.len(),
+    })
+}
+
+/// The store as the engine sees it: one session lock per step.
+struct LockedStore {
+    shared: Arc<Shared>,
+}
+
+impl LockedStore {
+    fn with<T>(&self, f: impl FnOnce(&mut Store) -> outreach_store::Result<T>) -> DeskResult<T> {
+        let mut session = self.shared.session();
+        let store = session.store.as_mut().ok_or_else(|| {
+            DeskError::new(ErrorKind::Locked, "Outreach was locked during the sync; it carries on at the next sync.")
+        })?;
+        Ok(f(store)?)
+    }
+}
+
+impl SyncStore for LockedStore {
+    type Error = DeskError;
+
+    fn pending_count(&self) -> Result<usize, DeskError> {
+        self.with(|s| s.outbox_len())
+    }
+
+    fn pending_batch(&self, limit: usize) -> Result<Vec<Mutation>, DeskError> {
+        self.with(|s| s.pending_batch(limit))
+    }
+
+    fn acknowledge(&mut self, results: &[MutationResult]) -> Result<Acknowledged, DeskError> {
+        self.with(|s| s.acknowledge(results))
+    }
+
+    fn unsent_resolutions(&self) -> Result<Vec<PendingResolution>, DeskError> {
+        self.with(|s| s.unsent_resolutions())
+    }
+
+    fn resolution_sent(&mut self, conflict: Uuid) -> Result<(), DeskError> {
+        self.with(|s| s.mark_resolution_sent(conflict))
+    }
+
+    fn sync_cursor(&self) -> Result<i64, DeskError> {
+        self.with(|s| s.sync_cursor())
+    }
+
+    fn apply_pull_page(&mut self, page: &PullResponse) -> Result<PageApplied, DeskError> {
+        self.with(|s| s.apply_pull_page(page))
+    }
+
+    fn sync_finished(&mut self) -> Result<(), DeskError> {
+        self.with(|s| s.sync_finished())
+    }
+
+    fn wipe(&mut self) -> Result<Vec<PathBuf>, DeskError> {
+        let mut session = self.shared.session();
+        let removed = match session.store.as_mut() {
+            Some(store) => store.wipe()?,
+            None => Vec::new(),
+        };
+        session.store = None;
+        Ok(removed)
+    }
+}
+
+fn run_sync(shared: &Arc<Shared>, server: &str, token: &str) {
+    let outcome: Result<String, (&'static str, String)> = (|| {
+        let mut transport = HttpTransport::new(server, token).map_err(|e| ("error", DeskError::from(e).message))?;
+        let mut store = LockedStore { shared: Arc::clone(shared) };
+        let progress_shared = Arc::clone(shared);
+        let mut progress = move |p: Progress| {
+            let phase = match p.phase {
+                outreach_sync::Phase::Push => "push",
+                outreach_sync::Phase::Pull => "pull",
+            };
+            progress_shared.sync_state().progress =
+                Some(SyncProgress { phase: phase.into(), sent: p.up, received: p.down, percent: p.percent });
+        };
+        match Engine::default().run(&mut store, &mut transport, &mut progress) {
+            Ok(report) => {
+                Ok(format!("Synced: {} changes sent, {} records received.", report.acknowledged.removed, report.pulled))
+            }
+            Err(SyncError::Network(m)) => Err((
+                "offline",
+                format!("Could not reach the sync server ({m}). Everything done so far is saved; sync again at base."),
+            )),
+            Err(SyncError::DeviceRevoked { .. }) => Err((
+                "revoked",
+                "This laptop was revoked by an administrator and its store was wiped. Ask your team lead or IT."
+                    .to_string(),
+            )),
+            Err(SyncError::Store(e)) => Err(("error", e.message)),
+            Err(other) => Err(("error", other.to_string())),
+        }
+    })();
+    let fresh = {
+        let mut session = shared.session();
+        if outcome.as_ref().is_err_and(|(state, _)| *state == "revoked") {
+            session.store = None;
+        }
+        session.store.as_ref().and_then(|s| counts(s).ok())
+    };
+    let mut state = shared.sync_state();
+    state.running = false;
+    state.progress = None;
+    if let Some(c) = fresh {
+        state.cached = c;
+    }
+    match outcome {
+        Ok(message) => {
+            state.failure = None;
+            state.message = Some(message);
+        }
+        Err((failure, message)) => {
+            state.failure = Some(failure);
+            state.message = Some(message);
+        }
+    }
+}
+
+/// A stored record's client, with its list name.
+fn client_of(store: &Store, record: Uuid) -> DeskResult<(Option<Uuid>, Option<String>)> {
+    let client = store.client_of_record(record)?;
+    let name = match client {
+        Some(c) => store.client_display_name(c)?,
+        None => None,
+    };
+    Ok((client, name))
+}
+
+fn hlc_time(wall_ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(wall_ms).unwrap_or_default()
+}
+
+impl Desk {
+    /// The sync status bar: cheap, polled every second or two, not counted
+    /// as activity. `locked` while locked (except after a revocation).
+    pub fn sync_status(&self) -> DeskResult<views::SyncStatus> {
+        let shared = &self.shared;
+        let mut fresh = None;
+        let mut server = None;
+        let mut signed_in = false;
+        let mut last = None;
+        let mut locked = false;
+        match shared.session.try_lock() {
+            Ok(mut session) => {
+                session.expire_if_idle(std::time::Instant::now());
+                match session.store.as_ref() {
+                    Some(store) => {
+                        fresh = Some(counts(store)?);
+                        server = store.server_url()?;
+                        signed_in = store.device_token()?.is_some();
+                        last = store.last_sync_at()?;
+                    }
+                    None => locked = true,
+                }
+            }
+            // A sync step holds the store: answer from the last known figures.
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Poisoned(_)) => return Err(DeskError::internal("the session lock was poisoned")),
+        }
+        let mut state = shared.sync_state();
+        if state.failure == Some("revoked") {
+            return Ok(views::SyncStatus {
+                state: "revoked".into(),
+                progress: None,
+                last_synced_at: None,
+                signed_in: false,
+                server_url: None,
+                pending: 0,
+                conflicts: 0,
+                needs_attention: 0,
+                message: state.message.clone(),
+            });
+        }
+        if locked {
+            return Err(DeskError::locked());
+        }
+        if let Some(c) = fresh {
+            state.cached = c;
+        }
+        let busy = fresh.is_none();
+        let label = if state.running {
+            "syncing"
+        } else if let Some(failure) = state.failure {
+            failure
+        } else if !signed_in && !busy {
+            "offline"
+        } else {
+            "idle"
+        };
+        Ok(views::SyncStatus {
+            state: label.into(),
+            progress: state.progress.clone(),
+            last_synced_at: last,
+            signed_in: signed_in || busy,
+            server_url: server,
+            pending: state.cached.pending,
+            conflicts: state.cached.conflicts,
+            needs_attention: state.cached.needs_attention,
+            message: if !signed_in && !busy && state.message.is_none() {
+                Some("Not signed in to a sync server yet: sign in at base.".into())
+            } else {
+                state.message.clone()
+            },
+        })
+    }
+
+    /// Signs this laptop in to the sync server (once, at base); the device
+    /// token stays inside the encrypted store. The user must be the store's.
+    pub fn sign_in(&self, server_url: &str, user_name: &str, password: &str) -> DeskResult<views::SignInResult> {
+        let server = server_url.trim().trim_end_matches('/').to_string();
+        if !(server.starts_with("http://") || server.starts_with("https://")) {
+            return Err(DeskError::invalid(
+                "server_url",
+                "Give the server's address, starting with https:// (or http:// for this laptop's own test server).",
+            ));
+        }
+        let (device_id, user) = self.with_store(|store| Ok((store.device_id(), store.user().to_string())))?;
+        if user_name.trim() != user {
+            return Err(DeskError::invalid(
+                "user_name",
+                format!("This store belongs to {user}; sign in to the server as {user}."),
+            ));
+        }
+        // No lock is held while the server is asked.
+        let response = login(
+            &server,
+            &LoginRequest {
+                user: user.clone(),
+                password: password.to_string(),
+                device_id,
+                device_name: crate::device_name(),
+            },
+        )
+        .map_err(|e| match e {
+            outreach_sync::TransportError::Server { code, .. } if code == "unauthorized" || code == "401" => {
+                DeskError::invalid("password", "The server did not accept that user name and password.")
+            }
+            other => other.into(),
+        })?;
+        self.with_store(|store| Ok(store.save_sign_in(&server, &response.token)?))?;
+        self.shared.sync_reset();
+        Ok(views::SignInResult {
+            server_url: server,
+            user: response.user,
+            device_id: response.device_id,
+            teams: response.teams,
+        })
+    }
+
+    /// Starts a sync in the background and returns at once (also when one
+    /// is already running); `sync_status` shows how it goes.
+    pub fn sync_now(&self) -> DeskResult<views::SyncStatus> {
+        let (server, token) = self.with_store(|store| Ok((store.server_url()?, store.device_token()?)))?;
+        let (Some(server), Some(token)) = (server, token) else {
+            return Err(DeskError::new(
+                ErrorKind::NotSignedIn,
+                "This laptop has not signed in to a sync server yet: sign in at base first.",
+            ));
+        };
+        {
+            let mut state = self.shared.sync_state();
+            if !state.running {
+                state.running = true;
+                state.failure = None;
+                state.progress = None;
+                state.message = None;
+                let shared = Arc::clone(&self.shared);
+                let spawned = std::thread::Builder::new()
+                    .name("outreach-sync".into())
+                    .spawn(move || run_sync(&shared, &server, &token));
+                if let Err(e) = spawned {
+                    state.running = false;
+                    return Err(DeskError::internal(format!("could not start the sync: {e}")));
+                }
+            }
+        }
+        self.sync_status()
+    }
+
+    /// Whether a background sync is running (for tests and the shell).
+    pub fn sync_running(&self) -> bool {
+        self.shared.sync_state().running
+    }
+
+    /// Open conflicts: both values, who and when.
+    pub fn conflicts(&self) -> DeskResult<Vec<views::Conflict>> {
+        self.with_store(|store| {
+            let mut out = Vec::new();
+            for c in store.conflicts()?.into_iter().filter(|c| c.resolved_by.is_none()) {
+                let (client_id, client_name) = client_of(store, c.record_id)?;
+                out.push(views::Conflict {
+                    id: c.id,
+                    record_id: c.record_id,
+                    kind: c.kind.as_str().to_string(),
+                    client_id,
+                    client_name,
+                    field_label: views::field_label(&c.field),
+                    kept_text: views::value_text(&c.kept),
+                    other_text: views::value_text(&c.other),
+                    field: c.field,
+                    kept: c.kept,
+                    other: c.other,
+                    other_user: c.other_user,
+                    other_device: c.other_device,
+                    other_at: hlc_time(c.other_hlc.wall_ms),
+                    resolved_by: c.resolved_by,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Resolves a conflict with the chosen (or merged) value; it reaches the
+    /// server at the next sync.
+    pub fn resolve_conflict(&self, id: Uuid, value: Value) -> DeskResult<()> {
+        self.with_store(|store| Ok(store.resolve_conflict(id, value)?))
+    }
+
+    /// Local changes the server refused, kept so nothing is lost.
+    pub fn needs_attention(&self) -> DeskResult<Vec<views::NeedsAttention>> {
+        self.with_store(|store| {
+            Ok(store
+                .needs_attention()?
+                .into_iter()
+                .map(|n| views::NeedsAttention {
+                    mutation_id: n.mutation.mutation_id,
+                    record_id: n.mutation.record_id,
+                    kind: n.mutation.kind.as_str().to_string(),
+                    op: n.mutation.op.as_str().to_string(),
+                    changes: n
+                        .mutation
+                        .changes
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.get("new").cloned().unwrap_or_else(|| v.clone())))
+                        .collect(),
+                    made_at: n.made_at,
+                    code: n.code,
+                    reason: n.reason,
+                    rejected_at: n.rejected_at,
+                })
+                .collect())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ErrorKind;
+    use crate::testing::desk;
+
+    #[test]
+    fn not_signed_in_status_and_sync_refusal() {
+        let (_dir, desk) = desk();
+        let status = desk.sync_status().unwrap();
+        assert_eq!(status.state, "offline");
+        assert!(!status.signed_in);
+        assert_eq!(status.pending, 0);
+        assert_eq!(desk.sync_now().unwrap_err().kind, ErrorKind::NotSignedIn);
+        assert!(desk.conflicts().unwrap().is_empty());
+        assert!(desk.needs_attention().unwrap().is_empty());
+        let bad = desk.sign_in("ftp://example", "amy.w", "x").unwrap_err();
+        assert_eq!(bad.field.as_deref(), Some("serverUrl"));
+        let other_user = desk.sign_in("http://127.0.0.1:9", "ben.k", "x").unwrap_err();
+        assert_eq!(other_user.field.as_deref(), Some("userName"));
+        let offline = desk.sign_in("http://127.0.0.1:9", "amy.w", "x").unwrap_err();
+        assert_eq!(offline.kind, ErrorKind::Offline);
+        desk.lock().unwrap();
+        assert_eq!(desk.sync_status().unwrap_err().kind, ErrorKind::Locked);
+    }
+}
