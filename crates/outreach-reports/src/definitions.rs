@@ -18,7 +18,12 @@ use serde::{Deserialize, Serialize};
 
 /// The settings behind the framework figures. [`Definitions::default`] is
 /// what the server uses; each field says where its default comes from.
+///
+/// An operator changes them with a JSON file given to the server's
+/// `--report-definitions` option: any field left out keeps its default, and
+/// an unknown field is refused (so a misspelt setting cannot go unnoticed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Definitions {
     /// **New people** [RSDF]: a person seen sleeping rough in the month is
     /// *new* when they were not seen sleeping rough in the local authority in
@@ -144,6 +149,15 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults_and_a_misspelt_field_is_refused() {
+        let defs: Definitions = serde_json::from_str(r#"{ "returner_gap_days": 180 }"#).expect("partial");
+        assert_eq!(defs.returner_gap_days, 180);
+        assert_eq!(Definitions { returner_gap_days: 90, ..defs }, Definitions::default());
+        let err = serde_json::from_str::<Definitions>(r#"{ "returner_gap_dayz": 180 }"#).expect_err("unknown field");
+        assert!(err.to_string().contains("returner_gap_dayz"), "{err}");
     }
 
     #[test]

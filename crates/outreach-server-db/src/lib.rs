@@ -132,7 +132,19 @@ pub trait Database: Send + Sync {
     /// Makes a report (see [`reports`]) for `viewer`: refused (`Refused`
     /// with code `forbidden`) outside what the viewer's roles and teams
     /// allow, and audited either way (`report` or `report_denied`).
-    async fn report(&self, viewer: &Viewer, request: &ReportRequest) -> Result<Report>;
+    /// Uses the default [`outreach_reports::Definitions`]; see [`Database::report_with`].
+    async fn report(&self, viewer: &Viewer, request: &ReportRequest) -> Result<Report> {
+        self.report_with(viewer, request, &outreach_reports::Definitions::default()).await
+    }
+
+    /// [`Database::report`] with the operator's own definitions (the
+    /// long-term and returner rules, lookbacks, suppression threshold).
+    async fn report_with(
+        &self,
+        viewer: &Viewer,
+        request: &ReportRequest,
+        defs: &outreach_reports::Definitions,
+    ) -> Result<Report>;
 }
 
 /// Opens the database named by `url`: `postgres://...` or

@@ -58,6 +58,9 @@ pub struct ServerConfig {
     pub max_clock_ahead: chrono::TimeDelta,
     /// Failed sign-ins allowed per user name and per address (see [`throttle`]).
     pub login_throttle: throttle::ThrottleConfig,
+    /// The rules the reports count by (long term, returners, lookbacks,
+    /// suppression), from `--report-definitions` or the defaults.
+    pub report_definitions: outreach_reports::Definitions,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +71,7 @@ impl Default for ServerConfig {
             concurrent_logins: 4,
             max_clock_ahead: chrono::TimeDelta::milliseconds(outreach_protocol::DEFAULT_MAX_CLOCK_AHEAD_MS),
             login_throttle: throttle::ThrottleConfig::default(),
+            report_definitions: outreach_reports::Definitions::default(),
         }
     }
 }

@@ -176,4 +176,31 @@ async fn reports(t: TestDb) {
     assert!(String::from_utf8_lossy(&out.stderr).contains("format must be one of json, csv"));
     let out = cli(&["team", "--team", "Nowhere"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no team named 'Nowhere'"));
+
+    // the operator's own definitions: a partial file changes only what it names
+    let dir = std::env::temp_dir().join(format!("outreach-defs-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let defs = dir.join("defs.json");
+    std::fs::write(&defs, r#"{ "suppress_below": 1 }"#).expect("write defs");
+    let defs_arg = defs.to_str().expect("utf-8 path");
+    let out = cli(&[
+        "monitoring",
+        "--area",
+        "Liverpool",
+        "--month",
+        "2026-11",
+        "--suppress",
+        "--report-definitions",
+        defs_arg,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\nLiverpool,2026-11,1,") && !text.contains("[c]"), "{text}");
+    // a misspelt setting is refused, not ignored
+    std::fs::write(&defs, r#"{ "suppress_bellow": 1 }"#).expect("write defs");
+    let out = cli(&["monitoring", "--area", "Liverpool", "--month", "2026-11", "--report-definitions", defs_arg]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not valid") && err.contains("suppress_bellow"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -154,10 +154,15 @@ impl Database for PostgresDatabase {
         accounts::audit_log(&self.client().await?, record, limit).await
     }
 
-    async fn report(&self, viewer: &crate::Viewer, request: &crate::ReportRequest) -> Result<crate::Report> {
+    async fn report_with(
+        &self,
+        viewer: &crate::Viewer,
+        request: &crate::ReportRequest,
+        defs: &outreach_reports::Definitions,
+    ) -> Result<crate::Report> {
         let client = self.client().await?;
         let client: &tokio_postgres::Client = &client;
-        crate::reports::postgres::report(client, viewer, request, Utc::now()).await
+        crate::reports::postgres::report(client, viewer, request, defs, Utc::now()).await
     }
 
     async fn export_client(&self, id: Uuid, by: &str) -> Result<Option<ClientExport>> {

@@ -233,6 +233,7 @@ pub(crate) async fn run<S: Source>(
     src: &mut S,
     viewer: &Viewer,
     request: &ReportRequest,
+    defs: &Definitions,
     now: DateTime<Utc>,
 ) -> Result<Report> {
     validate(request)?;
@@ -282,8 +283,7 @@ pub(crate) async fn run<S: Source>(
     detail["suppressed"] = json!(grant == Grant::Aggregate);
     src.audit(&[entry("report", detail)]).await?;
 
-    let defs = Definitions::default();
-    let policy = grant.suppression(&defs);
+    let policy = grant.suppression(defs);
     let names = queries::area_names(src).await?;
     let shown = |area: &str| names.get(&area_key(area)).cloned().unwrap_or_else(|| area.trim().to_string());
     Ok(match request {
@@ -299,7 +299,7 @@ pub(crate) async fn run<S: Source>(
             Report::Nights { nights: queries::snapshots(src, &area_key(area), &shown(area), *from, *to, policy).await? }
         }
         ReportRequest::Framework { area, month } => {
-            let counts = queries::framework_counts(src, &area_key(area), *month, &defs).await?;
+            let counts = queries::framework_counts(src, &area_key(area), *month, defs).await?;
             Report::Framework(FrameworkFigures::new(&shown(area), *month, &counts, policy))
         }
         ReportRequest::Trend { to, months, .. } => {
@@ -308,7 +308,7 @@ pub(crate) async fn run<S: Source>(
             for area in &areas_asked {
                 let mut figures = Vec::new();
                 for month in &months {
-                    let counts = queries::framework_counts(src, &area_key(area), *month, &defs).await?;
+                    let counts = queries::framework_counts(src, &area_key(area), *month, defs).await?;
                     figures.push(FrameworkFigures::new(&shown(area), *month, &counts, policy));
                 }
                 series.push(TrendSeries { area: shown(area), figures });
@@ -316,7 +316,7 @@ pub(crate) async fn run<S: Source>(
             Report::Trend(Trend { months, series })
         }
         ReportRequest::Monitoring { area, month } => {
-            let inputs = queries::monitoring_inputs(src, &area_key(area), *month, &defs).await?;
+            let inputs = queries::monitoring_inputs(src, &area_key(area), *month, defs).await?;
             Report::Monitoring(MonitoringFigures::new(&shown(area), *month, &inputs, policy))
         }
         ReportRequest::Team { team, on } => Report::Team(queries::team_view(src, team, *on).await?),

@@ -63,7 +63,8 @@ pub(crate) async fn report(
     client: &Client,
     viewer: &Viewer,
     request: &ReportRequest,
+    defs: &outreach_reports::Definitions,
     now: DateTime<Utc>,
 ) -> Result<Report> {
-    super::run(&mut PgSource { client }, viewer, request, now).await
+    super::run(&mut PgSource { client }, viewer, request, defs, now).await
 }

@@ -76,10 +76,11 @@ pub(crate) fn report(
     conn: &Connection,
     viewer: &Viewer,
     request: &ReportRequest,
+    defs: &outreach_reports::Definitions,
     now: DateTime<Utc>,
 ) -> Result<Report> {
     let mut source = SqliteSource { conn };
-    let mut fut = pin!(super::run(&mut source, viewer, request, now));
+    let mut fut = pin!(super::run(&mut source, viewer, request, defs, now));
     match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(out) => out,
         Poll::Pending => Err(DbError::Task("a SQLite report step unexpectedly waited".into())),

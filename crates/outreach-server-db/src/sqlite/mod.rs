@@ -240,9 +240,14 @@ impl Database for SqliteDatabase {
         self.run(move |c| accounts::audit_log(c, record, limit)).await
     }
 
-    async fn report(&self, viewer: &crate::Viewer, request: &crate::ReportRequest) -> Result<crate::Report> {
-        let (viewer, request) = (viewer.clone(), request.clone());
-        self.run(move |c| crate::reports::sqlite::report(c, &viewer, &request, Utc::now())).await
+    async fn report_with(
+        &self,
+        viewer: &crate::Viewer,
+        request: &crate::ReportRequest,
+        defs: &outreach_reports::Definitions,
+    ) -> Result<crate::Report> {
+        let (viewer, request, defs) = (viewer.clone(), request.clone(), defs.clone());
+        self.run(move |c| crate::reports::sqlite::report(c, &viewer, &request, &defs, Utc::now())).await
     }
 
     async fn export_client(&self, id: Uuid, by: &str) -> Result<Option<ClientExport>> {

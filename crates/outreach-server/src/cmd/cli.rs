@@ -14,6 +14,11 @@ pub struct Cli {
     /// outreach-server.db in $OUTREACH_SERVER_DATA or the current folder).
     #[arg(long, global = true, env = "OUTREACH_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
+    /// A JSON file of report definitions (long-term and returner rules,
+    /// lookbacks, suppression); fields left out keep their defaults. See
+    /// docs/reports.md.
+    #[arg(long, global = true, value_name = "FILE", env = "OUTREACH_REPORT_DEFINITIONS")]
+    pub report_definitions: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

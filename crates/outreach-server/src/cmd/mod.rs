@@ -47,7 +47,7 @@ async fn open(given: Option<String>) -> Result<Arc<dyn Database>> {
 /// Runs one command.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve(args) => serve::serve(args, cli.database).await,
+        Command::Serve(args) => serve::serve(args, cli.database, definitions(cli.report_definitions.as_deref())?).await,
         Command::Migrate => {
             let url = database_url(cli.database);
             let db = outreach_server_db::connect(&url)
@@ -65,6 +65,24 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::User { command } => admin::user(&*open(cli.database).await?, command).await,
         Command::Device { command } => admin::device(&*open(cli.database).await?, command).await,
         Command::Client { command } => admin::client(&*open(cli.database).await?, command).await,
-        Command::Report { command } => report::report(&*open(cli.database).await?, command).await,
+        Command::Report { command } => {
+            let defs = definitions(cli.report_definitions.as_deref())?;
+            report::report(&*open(cli.database).await?, command, &defs).await
+        }
     }
+}
+
+/// The report definitions in `file` (JSON; fields left out keep their
+/// defaults), or the defaults when no file is given.
+pub fn definitions(file: Option<&std::path::Path>) -> Result<outreach_reports::Definitions> {
+    let Some(file) = file else { return Ok(outreach_reports::Definitions::default()) };
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("could not read the report definitions file {}", file.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "the report definitions file {} is not valid: fix it (see docs/reports.md for the fields) or leave \
+             out --report-definitions to use the defaults",
+            file.display()
+        )
+    })
 }

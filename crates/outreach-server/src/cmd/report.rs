@@ -6,8 +6,8 @@
 use anyhow::{Context, Result, anyhow};
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
-use outreach_reports::Month;
 use outreach_reports::period::parse_date;
+use outreach_reports::{Definitions, Month};
 use outreach_server::routes::reports::render;
 use outreach_server_db::{Database, ReportRequest, Viewer};
 use std::path::PathBuf;
@@ -112,7 +112,7 @@ fn month_arg(text: &str) -> Result<Month, String> {
 }
 
 /// Runs one `report` command against `db`.
-pub async fn report(db: &dyn Database, command: ReportCommand) -> Result<()> {
+pub async fn report(db: &dyn Database, command: ReportCommand, defs: &Definitions) -> Result<()> {
     let (request, output) = match command {
         ReportCommand::Snapshot { area, night, output } => (ReportRequest::Snapshot { area, night }, output),
         ReportCommand::Nights { area, from, to, output } => (ReportRequest::Nights { area, from, to }, output),
@@ -128,7 +128,7 @@ pub async fn report(db: &dyn Database, command: ReportCommand) -> Result<()> {
     };
     let name = std::env::var("USER").map_or_else(|_| "operator".to_string(), |u| format!("operator:{u}"));
     let viewer = Viewer::Operator { name, suppress: output.suppress };
-    let report = db.report(&viewer, &request).await?;
+    let report = db.report_with(&viewer, &request, defs).await?;
     let (_, text) = render(&report, &output.format).map_err(|e| anyhow!(e.replace('`', "")))?;
     match &output.out {
         Some(path) => {

@@ -8,7 +8,11 @@ use tokio::net::TcpListener;
 /// Opens the database, migrates it and serves until Ctrl-C or SIGTERM:
 /// HTTPS with `--tls-cert`/`--tls-key`, plain HTTP otherwise (on a
 /// non-loopback address only with `--allow-plain-http`).
-pub async fn serve(args: ServeArgs, database: Option<String>) -> Result<()> {
+pub async fn serve(
+    args: ServeArgs,
+    database: Option<String>,
+    report_definitions: outreach_reports::Definitions,
+) -> Result<()> {
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(outreach_server::tls::server_config(cert, key)?),
         (None, None) => None,
@@ -31,6 +35,7 @@ pub async fn serve(args: ServeArgs, database: Option<String>) -> Result<()> {
     let config = ServerConfig {
         max_body_bytes: args.max_body_bytes,
         max_clock_ahead: args.max_clock_ahead,
+        report_definitions,
         ..ServerConfig::default()
     };
     let state = AppState::new(db, config);

@@ -129,10 +129,13 @@ async fn answer(
     q: &ReportQuery,
 ) -> Result<Response, ApiError> {
     let format = q.format.as_deref().unwrap_or("json");
-    let report = state.db.report(&Viewer::User(actor), &request).await.map_err(|e| match e {
-        DbError::NotFound { .. } => ApiError::not_found(e.to_string()),
-        other => other.into(),
-    })?;
+    let report =
+        state.db.report_with(&Viewer::User(actor), &request, &state.config.report_definitions).await.map_err(|e| {
+            match e {
+                DbError::NotFound { .. } => ApiError::not_found(e.to_string()),
+                other => other.into(),
+            }
+        })?;
     let (content_type, body) = render(&report, format).map_err(ApiError::bad_request)?;
     Ok(respond(content_type, body))
 }
