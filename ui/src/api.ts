@@ -135,7 +135,8 @@ export interface DeskErrorData {
   field?: string | null;
 }
 
-const ERROR_KINDS: readonly DeskErrorKind[] = [
+/** Every {@link DeskErrorKind}, for telling a back-end error from anything else a call rejects with. */
+export const ERROR_KINDS: readonly DeskErrorKind[] = [
   "locked",
   "wrong_passphrase",
   "no_store",

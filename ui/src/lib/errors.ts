@@ -4,23 +4,13 @@
  * anything else (a bug, a lost IPC channel) gets a safe generic wording.
  */
 
+import { ERROR_KINDS, type DeskErrorKind } from "../api";
+
 /** The error kinds the back end sends (see api.ts `DeskError`). */
-export const ERROR_KINDS = [
-  "locked",
-  "wrong_passphrase",
-  "no_store",
-  "store_exists",
-  "invalid",
-  "not_found",
-  "offline",
-  "not_signed_in",
-  "revoked",
-  "server",
-  "internal",
-] as const;
+export { ERROR_KINDS };
 
 /** One of {@link ERROR_KINDS}. */
-export type ErrorKind = (typeof ERROR_KINDS)[number];
+export type ErrorKind = DeskErrorKind;
 
 /** The shape of a back-end error as it reaches the UI. */
 export interface DeskErrorLike {
