@@ -526,7 +526,9 @@ pub struct Populated {
 /// Fills `store` with `clients` synthetic clients, each with a caseload
 /// assignment, about `contacts_per_client` contacts and (for most) a risk
 /// assessment, in batches of one transaction each. `progress` is called
-/// after each batch with the clients done so far.
+/// after each batch with the clients done so far. Clients are spread over
+/// [`workers`] and, when the store's own user is not one of them, that user
+/// too, so a demo laptop opens on a caseload of its own.
 pub fn populate(
     store: &mut Store,
     generator: &mut Generator,
@@ -535,6 +537,11 @@ pub fn populate(
     mut progress: impl FnMut(usize),
 ) -> Result<Populated, StoreError> {
     const BATCH: usize = 2_000;
+    let own = store.user().to_string();
+    let mut workers: Vec<String> = WORKERS.iter().map(|w| w.to_string()).collect();
+    if !workers.contains(&own) {
+        workers.insert(0, own);
+    }
     let mut done = Populated::default();
     while done.clients < clients {
         let n = BATCH.min(clients - done.clients);
@@ -544,7 +551,7 @@ pub fn populate(
         let mut risks = Vec::new();
         let mut contacts = Vec::with_capacity(n * contacts_per_client);
         for (i, record) in created.iter().enumerate() {
-            let worker = WORKERS[(done.clients + i) % WORKERS.len()];
+            let worker = workers[(done.clients + i) % workers.len()].as_str();
             let started_on = record.body.referral.as_ref().map_or(generator.today, |r| r.date);
             assignments.push(CaseloadAssignment {
                 client_id: record.meta.id,
@@ -598,5 +605,18 @@ mod tests {
             count.validate(&areas).unwrap();
             a.sighting(Uuid::nil(), today, None).validate(&areas).unwrap();
         }
+    }
+
+    #[test]
+    fn a_demo_laptop_user_gets_a_caseload_of_their_own() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let dir = std::env::temp_dir().join(format!("outreach-synth-{}", Uuid::now_v7()));
+        let mut store = Store::init(&dir, "synth test passphrase only", "demo.worker").unwrap();
+        populate(&mut store, &mut Generator::new(3, today), 90, 0, |_| {}).unwrap();
+        let held =
+            |who: &str| store.all::<CaseloadAssignment>().unwrap().iter().filter(|a| a.body.worker == who).count();
+        assert_eq!((held("demo.worker"), held("amy.w")), (10, 10));
+        drop(store);
+        std::fs::remove_dir_all(&dir).ok();
     }
 }
