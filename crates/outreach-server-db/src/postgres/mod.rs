@@ -19,6 +19,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use outreach_protocol::Mutation;
 use outreach_protocol::api::{Conflict, MutationResult, PullResponse, RecordChange};
 use serde_json::Value;
+use std::sync::Arc;
 use tokio_postgres::{IsolationLevel, NoTls};
 use tx::PgTx;
 use uuid::Uuid;
@@ -30,6 +31,11 @@ const POOL_SIZE: usize = 16;
 #[derive(Clone)]
 pub struct PostgresDatabase {
     pool: Pool,
+    /// This process's pushes take turns here before taking a connection.
+    /// Pushes are serialised by the `seq_counter` row lock anyway; without
+    /// this, a burst of pushes fills the pool with connections waiting on
+    /// that lock and every pull queues behind them.
+    pushes: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for PostgresDatabase {
@@ -47,7 +53,7 @@ impl PostgresDatabase {
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(POOL_SIZE).build().map_err(|e| DbError::Pool(e.to_string()))?;
         drop(pool.get().await?);
-        Ok(Self { pool })
+        Ok(Self { pool, pushes: Arc::default() })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {
@@ -110,6 +116,7 @@ impl Database for PostgresDatabase {
     }
 
     async fn push(&self, actor: &Actor, mutations: &[Mutation]) -> Result<Vec<MutationResult>> {
+        let _turn = self.pushes.lock().await;
         let mut client = self.client().await?;
         let mut tx = PgTx::new(client.transaction().await?);
         let out = engine::push(&mut tx, actor, mutations, Utc::now()).await?;
