@@ -7,27 +7,16 @@ use outreach_desk::{Desk, ErrorKind};
 use outreach_server::{AppState, ServerConfig};
 use outreach_server_db::Backend;
 use outreach_server_db::testing::TestDb;
+use outreach_tests::SERVER_PASSWORD;
 use std::time::{Duration, Instant};
 
 const PASSPHRASE: &str = "two desks test passphrase";
-const PASSWORD: &str = "server password for desk tests";
 
 fn start_server(runtime: &tokio::runtime::Runtime) -> (TestDb, String) {
     runtime.block_on(async {
         let t = TestDb::new(Backend::Sqlite).await.expect("test database");
         let db = t.db();
-        let hash = outreach_server_db::credentials::hash_password(PASSWORD).unwrap();
-        db.add_team("Liverpool Outreach", &["Liverpool".into()]).await.unwrap();
-        for name in ["amy.w", "ben.k"] {
-            db.add_user(outreach_server_db::NewUser {
-                name: name.into(),
-                password_hash: hash.clone(),
-                roles: vec![outreach_protocol::api::Role::Worker],
-                teams: vec!["Liverpool Outreach".into()],
-            })
-            .await
-            .unwrap();
-        }
+        outreach_tests::liverpool_team(&*db).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState::new(db, ServerConfig::default());
@@ -39,7 +28,7 @@ fn start_server(runtime: &tokio::runtime::Runtime) -> (TestDb, String) {
 fn laptop(dir: &tempfile::TempDir, user: &str, base: &str) -> (Desk, uuid::Uuid) {
     let desk = Desk::new(dir.path().join(user));
     desk.create_store(PASSPHRASE, user).unwrap();
-    let signed = desk.sign_in(base, user, PASSWORD).unwrap();
+    let signed = desk.sign_in(base, user, SERVER_PASSWORD).unwrap();
     assert_eq!(signed.user, user);
     assert!(desk.app_status().unwrap().signed_in);
     (desk, signed.device_id)
