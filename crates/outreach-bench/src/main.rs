@@ -12,6 +12,7 @@
 //! public API, after a warm-up; no figure is tuned or extrapolated except
 //! where the report says so.
 
+mod bare;
 mod report;
 mod reports_bench;
 mod server_bench;

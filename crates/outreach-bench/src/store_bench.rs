@@ -297,30 +297,9 @@ fn tracking(dir: &Path, generator: &mut Generator, n: usize) -> Result<(Vec<Dura
         stores.push(d);
         drop(store);
 
-        let mut conn = rusqlite::Connection::open(folder.join("bare.db"))?;
-        // A throwaway raw key (its randomness does not matter to the timing).
-        let key = format!("{}{}", Uuid::now_v7().simple(), Uuid::now_v7().simple());
-        conn.execute_batch(&format!("PRAGMA key = \"x'{key}'\";"))?;
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            bail!("bare table: journal mode {mode}");
-        }
-        conn.execute_batch(
-            "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;
-             CREATE TABLE bare (id TEXT PRIMARY KEY, data TEXT NOT NULL) STRICT;",
-        )?;
+        let mut conn = crate::bare::open(&folder.join("bare.db"))?;
         let ids: Vec<String> = contacts.iter().map(|_| Uuid::now_v7().to_string()).collect();
-        let (_, d) = timed(|| {
-            let tx = conn.transaction()?;
-            {
-                let mut insert = tx.prepare("INSERT INTO bare (id, data) VALUES (?1, ?2)")?;
-                for (id, contact) in ids.iter().zip(&contacts) {
-                    insert.execute([id, &serde_json::to_string(contact)?])?;
-                }
-            }
-            tx.commit()?;
-            Ok(())
-        })?;
+        let (_, d) = timed(|| crate::bare::insert(&mut conn, &ids, &contacts))?;
         bares.push(d);
         std::fs::remove_dir_all(&folder).with_context(|| format!("removing {}", folder.display()))?;
     }
