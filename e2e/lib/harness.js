@@ -26,7 +26,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "..", "..");
 
 /** Default time to wait for something to appear on screen (ms). */
-export const WAIT_MS = Number(process.env.E2E_WAIT_MS ?? 10000);
+export const WAIT_MS = Number(process.env.E2E_WAIT_MS ?? 20000);
 
 /** How often waits re-check the page (ms). */
 const POLL_MS = 50;

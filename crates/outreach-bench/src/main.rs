@@ -12,13 +12,13 @@
 //! public API, after a warm-up; no figure is tuned or extrapolated except
 //! where the report says so.
 
-mod bare;
 mod report;
 mod reports_bench;
 mod server_bench;
 mod stats;
 mod store_bench;
 mod sync_bench;
+mod tracking;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

@@ -270,42 +270,6 @@ fn pick_ids(ids: &[Uuid], n: usize, rng: &mut StdRng) -> Vec<Uuid> {
 /// Runs of the change-tracking comparison.
 const TRACKING_RUNS: usize = 5;
 
-/// The change-tracking comparison: each run times `Store::create_many` of
-/// `n` new contacts into a fresh store (100 clients, warmed up with 100
-/// contacts), then a plain INSERT of the same contacts as JSON (serialised
-/// inside the timing, as the store must) into a bare table of a fresh
-/// SQLCipher database with the store's settings (WAL, `synchronous =
-/// FULL`, 64 MiB cache), one transaction each. The same measure as (d) of
-/// `outreach-bench sync`, repeated.
-fn tracking(dir: &Path, generator: &mut Generator, n: usize) -> Result<(Vec<Duration>, Vec<Duration>)> {
-    let mut stores = Vec::new();
-    let mut bares = Vec::new();
-    for run in 0..TRACKING_RUNS {
-        let folder = dir.join(format!("tracking-{run}"));
-        let mut store = Store::init(&folder.join("store"), PASSPHRASE, USER)?;
-        let clients: Vec<Uuid> = store
-            .create_many((0..100).map(|_| generator.client()).collect::<Vec<_>>())?
-            .into_iter()
-            .map(|r| r.meta.id)
-            .collect();
-        let contacts: Vec<Contact> = (0..n).map(|i| generator.contact(clients[i % clients.len()], "amy.w")).collect();
-        store.create_many(contacts[..n.min(100)].to_vec())?;
-        let (created, d) = timed(|| Ok(store.create_many(contacts.clone())?))?;
-        if created.len() != n {
-            bail!("create_many made {} contacts, not {n}", created.len());
-        }
-        stores.push(d);
-        drop(store);
-
-        let mut conn = crate::bare::open(&folder.join("bare.db"))?;
-        let ids: Vec<String> = contacts.iter().map(|_| Uuid::now_v7().to_string()).collect();
-        let (_, d) = timed(|| crate::bare::insert(&mut conn, &ids, &contacts))?;
-        bares.push(d);
-        std::fs::remove_dir_all(&folder).with_context(|| format!("removing {}", folder.display()))?;
-    }
-    Ok((stores, bares))
-}
-
 /// Adds the change-tracking comparison to the report.
 fn report_tracking(
     dir: &Path,
@@ -315,19 +279,29 @@ fn report_tracking(
     figures: &mut Vec<Figure>,
 ) -> Result<()> {
     let n = args.tracking;
-    eprintln!("timing change tracking: create_many vs a bare encrypted table, {n} contacts x{TRACKING_RUNS}");
-    let (stores, bares) = tracking(dir, generator, n)?;
-    let store = Stats::of(&stores);
-    let bare = Stats::of(&bares);
-    let ratio = store.p50 / bare.p50;
-    timings.push(timing(&format!("change tracking: `create_many` of {n} contacts into a fresh store"), &stores, None));
-    timings.push(timing(&format!("change tracking: plain INSERT of the same {n} contacts, bare table"), &bares, None));
-    figures.push(figure(
-        "change tracking cost: store / bare, medians",
-        ratio,
-        "x",
-        Some(Target::new("<= 2x", ratio <= 2.0)),
+    eprintln!("timing change tracking: create_many vs untracked inserts, {n} contacts x{TRACKING_RUNS}");
+    let measured = crate::tracking::compare(dir, generator, PASSPHRASE, n, TRACKING_RUNS)?;
+    let store = Stats::of(&measured.store);
+    timings.push(timing(
+        &format!("change tracking: `create_many` of {n} contacts into a fresh store"),
+        &measured.store,
+        None,
     ));
+    for (baseline, times) in &measured.baselines {
+        let ratio = store.p50 / Stats::of(times).p50;
+        timings.push(timing(
+            &format!("change tracking: plain INSERT of the same {n} contacts, {}", baseline.label()),
+            times,
+            None,
+        ));
+        let target = (*baseline == crate::tracking::Baseline::RecordsTable).then(|| Target::new("<= 2x", ratio <= 2.0));
+        figures.push(figure(
+            &format!("change tracking cost: store / {}, medians", baseline.label()),
+            ratio,
+            "x",
+            target,
+        ));
+    }
     Ok(())
 }
 
