@@ -842,6 +842,14 @@ export interface SyncStatus {
   needsAttention: number;
   /** Plain words about the last outcome or the current error. */
   message: string | null;
+  /**
+   * When automatic sync next tries (a run, or while offline a cheap check
+   * whether the server answers); null while syncing, when automatic sync is
+   * off, or while not signed in.
+   */
+  nextAttemptAt: IsoDateTime | null;
+  /** Automatic sync is on for this session. */
+  automatic: boolean;
 }
 
 /** The result of signing in at base. */

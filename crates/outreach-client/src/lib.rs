@@ -11,7 +11,7 @@
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use outreach_protocol::api::{
-    ErrorBody, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse, ResolveRequest,
+    ErrorBody, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse, ResolveRequest, ScopeDigest,
 };
 use outreach_protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER, SCHEMA_VERSION};
 use outreach_sync::transport::{SyncTransport, TransportError};
@@ -77,6 +77,22 @@ pub fn login(server: &str, request: &LoginRequest) -> Result<LoginResponse, Tran
     read(send(versioned(client.post(url)).json(request))?)
 }
 
+/// How long a reachability check waits for the server's `/health`.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether the server at `server` answers `GET /health` with success: a
+/// cheap check, with a short timeout, of whether it is worth syncing now
+/// (it needs no token and sends no client data).
+pub fn reachable(server: &str) -> bool {
+    let Ok(client) = Client::builder().timeout(PROBE_TIMEOUT).connect_timeout(PROBE_TIMEOUT).build() else {
+        return false;
+    };
+    client
+        .get(format!("{}/health", server.trim_end_matches('/')))
+        .send()
+        .is_ok_and(|response| response.status().is_success())
+}
+
 /// The sync engine's transport over HTTP(S) to one server, as one device.
 pub struct HttpTransport {
     base: String,
@@ -115,8 +131,25 @@ impl SyncTransport for HttpTransport {
     }
 
     fn pull(&mut self, cursor: i64, limit: usize) -> Result<PullResponse, TransportError> {
-        let builder = self.client.get(format!("{}/api/v1/sync/pull?cursor={cursor}&limit={limit}", self.base));
+        self.pull_until(cursor, limit, None)
+    }
+
+    fn pull_until(&mut self, cursor: i64, limit: usize, until: Option<i64>) -> Result<PullResponse, TransportError> {
+        // `until` only ever follows a server's own `snapshot_seq`, so an
+        // older server (which refuses unknown parameters) never sees it.
+        let pinned = until.map(|u| format!("&until={u}")).unwrap_or_default();
+        let builder = self.client.get(format!("{}/api/v1/sync/pull?cursor={cursor}&limit={limit}{pinned}", self.base));
         read(send(self.request(builder))?)
+    }
+
+    fn digest(&mut self, cursor: i64) -> Result<Option<ScopeDigest>, TransportError> {
+        let builder = self.client.get(format!("{}/api/v1/sync/digest?cursor={cursor}", self.base));
+        match send(self.request(builder)) {
+            Ok(response) => read(response).map(Some),
+            // An older server without digests.
+            Err(TransportError::Server { code, .. }) if code == "not_found" || code == "404" => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     fn resolve(&mut self, conflict: Uuid, request: &ResolveRequest) -> Result<(), TransportError> {
@@ -137,5 +170,6 @@ mod tests {
             Err(TransportError::Network(_)) => {}
             other => panic!("expected a network error, got {other:?}"),
         }
+        assert!(!reachable("http://127.0.0.1:9"), "a closed port is not reachable");
     }
 }

@@ -19,15 +19,17 @@ pub mod views;
 mod care;
 mod count;
 mod report;
+mod schedule;
 mod sync;
 
 pub use error::{DeskError, DeskResult, ErrorKind};
+pub use schedule::SyncSchedule;
 
 use chrono::{NaiveDate, Utc};
 use outreach_store::Store;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 use views::AppStatus;
 
@@ -91,6 +93,10 @@ pub(crate) struct Shared {
     pub(crate) data_dir: PathBuf,
     pub(crate) session: Mutex<Session>,
     pub(crate) sync: Mutex<sync::SyncShared>,
+    /// Wakes the automatic sync thread (a run ended, the store was locked).
+    pub(crate) sync_wake: Condvar,
+    /// When automatic sync runs.
+    pub(crate) schedule: SyncSchedule,
 }
 
 impl Shared {
@@ -109,6 +115,12 @@ impl Desk {
     /// A desk on `data_dir` (the store may not exist yet), with a watchdog
     /// thread that locks the store when it has been idle too long.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self::with_sync_schedule(data_dir, SyncSchedule::default())
+    }
+
+    /// A desk whose automatic sync follows `schedule` (tests use short
+    /// intervals, or [`SyncSchedule::manual`]).
+    pub fn with_sync_schedule(data_dir: impl Into<PathBuf>, schedule: SyncSchedule) -> Self {
         let data_dir = data_dir.into();
         let settings = read_settings(&data_dir);
         let shared = Arc::new(Shared {
@@ -119,6 +131,8 @@ impl Desk {
                 idle_lock_minutes: settings.idle_lock_minutes.min(MAX_IDLE_LOCK_MINUTES),
             }),
             sync: Mutex::new(sync::SyncShared::default()),
+            sync_wake: Condvar::new(),
+            schedule,
         });
         let weak: Weak<Shared> = Arc::downgrade(&shared);
         // The watchdog ends when the last Desk is dropped. If the thread
@@ -204,28 +218,35 @@ impl Desk {
             session.last_activity = Instant::now();
         }
         self.shared.sync_reset();
+        schedule::start(&self.shared);
         self.app_status()
     }
 
     /// Opens the store with the worker's passphrase and warms the search
     /// index. A wrong passphrase is `wrong_passphrase` and changes nothing.
     pub fn unlock(&self, passphrase: &str) -> DeskResult<AppStatus> {
-        {
+        let opened = {
             let mut session = self.shared.session();
-            if session.store.is_none() {
+            let opened = session.store.is_none();
+            if opened {
                 let mut store = Store::open(&self.shared.data_dir, passphrase)?;
                 store.warm_search()?;
                 session.store = Some(store);
             }
             session.last_activity = Instant::now();
-        }
+            opened
+        };
         self.shared.sync_reset();
+        if opened {
+            schedule::start(&self.shared);
+        }
         self.app_status()
     }
 
     /// Closes the store: nothing of a client stays in memory.
     pub fn lock(&self) -> DeskResult<()> {
         self.shared.session().store = None;
+        schedule::stop(&self.shared);
         Ok(())
     }
 

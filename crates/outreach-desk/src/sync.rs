@@ -5,6 +5,8 @@
 //! [`LockedStore`], which takes the session lock for each step (one push
 //! batch, one pull page) only, so the worker can keep working while a long
 //! sync runs. Progress goes into shared state that `sync_status` reads.
+//! When runs start by themselves is [`crate::schedule`]'s job; each run
+//! ends by setting when the next one is due.
 
 use crate::views::{self, SyncProgress};
 use crate::{Desk, DeskError, DeskResult, ErrorKind, Shared};
@@ -17,18 +19,32 @@ use outreach_sync::{Acknowledged, Engine, PageApplied, PendingResolution, Progre
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::{Arc, MutexGuard, PoisonError, TryLockError};
+use std::time::Instant;
 use uuid::Uuid;
 
-/// What the sync thread shares with `sync_status`.
+/// What the sync threads share with `sync_status` and the scheduler.
 #[derive(Debug, Default)]
 pub(crate) struct SyncShared {
-    running: bool,
-    progress: Option<SyncProgress>,
+    pub(crate) running: bool,
+    pub(crate) progress: Option<SyncProgress>,
     /// `offline`, `error` or `revoked` after a failed run.
-    failure: Option<&'static str>,
-    message: Option<String>,
+    pub(crate) failure: Option<&'static str>,
+    pub(crate) message: Option<String>,
     /// Counts from the last time the store was free, for polls during a sync step.
     cached: Counts,
+    /// Which session the scheduler thread serves; a new session or a lock
+    /// changes it, and a thread of another session stops.
+    pub(crate) generation: u64,
+    /// A scheduler thread serves this session.
+    pub(crate) automatic: bool,
+    /// When the scheduler starts the next run.
+    pub(crate) next_at: Option<Instant>,
+    /// While offline: when the scheduler next asks the server's `/health`.
+    pub(crate) probe_at: Option<Instant>,
+    /// Retry delays after failures.
+    pub(crate) backoff: outreach_sync::Backoff,
+    /// Runs started since the desk was made (manual and automatic).
+    attempts: u64,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -39,7 +55,7 @@ struct Counts {
 }
 
 impl Shared {
-    fn sync_state(&self) -> MutexGuard<'_, SyncShared> {
+    pub(crate) fn sync_state(&self) -> MutexGuard<'_, SyncShared> {
         self.sync.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -111,6 +127,22 @@ impl SyncStore for LockedStore {
         self.with(|s| s.sync_finished())
     }
 
+    fn snapshot_until(&self) -> Result<Option<i64>, DeskError> {
+        self.with(|s| s.snapshot_until())
+    }
+
+    fn digest_due(&self) -> Result<bool, DeskError> {
+        self.with(|s| s.digest_due())
+    }
+
+    fn local_digest(&self, areas: &[String]) -> Result<Vec<outreach_protocol::api::UnitDigest>, DeskError> {
+        self.with(|s| s.local_digest(areas))
+    }
+
+    fn digest_checked(&mut self, areas: &[String], mismatched: &[String]) -> Result<(), DeskError> {
+        self.with(|s| s.digest_checked(areas, mismatched))
+    }
+
     fn wipe(&mut self) -> Result<Vec<PathBuf>, DeskError> {
         let mut session = self.shared.session();
         let removed = match session.store.as_mut() {
@@ -122,9 +154,17 @@ impl SyncStore for LockedStore {
     }
 }
 
-fn run_sync(shared: &Arc<Shared>, server: &str, token: &str) {
-    let outcome: Result<String, (&'static str, String)> = (|| {
-        let mut transport = HttpTransport::new(server, token).map_err(|e| ("error", DeskError::from(e).message))?;
+/// Runs one sync on the calling thread; `running` must already be set.
+/// Ends by clearing it and setting when the next automatic run is due.
+pub(crate) fn run_sync(shared: &Arc<Shared>, server: &str, token: &str) {
+    {
+        let mut state = shared.sync_state();
+        state.attempts = state.attempts.wrapping_add(1);
+    }
+    // (failure, message, worth retrying soon)
+    let outcome: Result<String, (&'static str, String, bool)> = (|| {
+        let mut transport =
+            HttpTransport::new(server, token).map_err(|e| ("error", DeskError::from(e).message, true))?;
         let mut store = LockedStore { shared: Arc::clone(shared) };
         let progress_shared = Arc::clone(shared);
         let mut progress = move |p: Progress| {
@@ -141,20 +181,27 @@ fn run_sync(shared: &Arc<Shared>, server: &str, token: &str) {
             }
             Err(SyncError::Network(m)) => Err((
                 "offline",
-                format!("Could not reach the sync server ({m}). Everything done so far is saved; sync again at base."),
+                format!(
+                    "Could not reach the sync server ({m}). Everything done so far is saved; Outreach tries again by itself."
+                ),
+                true,
             )),
             Err(SyncError::DeviceRevoked { .. }) => Err((
                 "revoked",
                 "This laptop was revoked by an administrator and its store was wiped. Ask your team lead or IT."
                     .to_string(),
+                false,
             )),
-            Err(SyncError::Store(e)) => Err(("error", e.message)),
-            Err(other) => Err(("error", other.to_string())),
+            Err(SyncError::Store(e)) => Err(("error", e.message, false)),
+            Err(other) => {
+                let retry = other.is_retryable();
+                Err(("error", other.to_string(), retry))
+            }
         }
     })();
     let fresh = {
         let mut session = shared.session();
-        if outcome.as_ref().is_err_and(|(state, _)| *state == "revoked") {
+        if outcome.as_ref().is_err_and(|(state, _, _)| *state == "revoked") {
             session.store = None;
         }
         session.store.as_ref().and_then(|s| counts(s).ok())
@@ -165,16 +212,35 @@ fn run_sync(shared: &Arc<Shared>, server: &str, token: &str) {
     if let Some(c) = fresh {
         state.cached = c;
     }
+    let now = Instant::now();
+    let schedule = &shared.schedule;
     match outcome {
         Ok(message) => {
             state.failure = None;
             state.message = Some(message);
+            state.backoff.reset();
+            state.next_at = Some(now + schedule.every);
+            state.probe_at = None;
         }
-        Err((failure, message)) => {
+        Err((failure, message, retry)) => {
             state.failure = Some(failure);
             state.message = Some(message);
+            if failure == "revoked" {
+                state.automatic = false;
+                state.next_at = None;
+            } else if retry {
+                let delay = state.backoff.next_delay(crate::schedule::jitter());
+                state.next_at = Some(now + delay);
+            } else {
+                // The same request would get the same answer (a clock to
+                // correct, an app to update): try again at the usual pace.
+                state.next_at = Some(now + schedule.every);
+            }
+            state.probe_at = (failure == "offline").then(|| now + schedule.probe_every);
         }
     }
+    drop(state);
+    shared.sync_wake.notify_all();
 }
 
 /// A stored record's client, with its list name.
@@ -230,6 +296,8 @@ impl Desk {
                 conflicts: 0,
                 needs_attention: 0,
                 message: state.message.clone(),
+                next_attempt_at: None,
+                automatic: false,
             });
         }
         if locked {
@@ -239,6 +307,18 @@ impl Desk {
             state.cached = c;
         }
         let busy = fresh.is_none();
+        let next_attempt_at = if state.automatic && !state.running {
+            let next = match (state.next_at, state.probe_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            next.map(|at| {
+                let wait = at.saturating_duration_since(Instant::now());
+                Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default()
+            })
+        } else {
+            None
+        };
         let label = if state.running {
             "syncing"
         } else if let Some(failure) = state.failure {
@@ -262,6 +342,8 @@ impl Desk {
             } else {
                 state.message.clone()
             },
+            next_attempt_at: if signed_in || busy { next_attempt_at } else { None },
+            automatic: state.automatic,
         })
     }
 
@@ -325,6 +407,8 @@ impl Desk {
                 state.failure = None;
                 state.progress = None;
                 state.message = None;
+                state.next_at = None;
+                state.probe_at = None;
                 let shared = Arc::clone(&self.shared);
                 let spawned = std::thread::Builder::new()
                     .name("outreach-sync".into())
@@ -341,6 +425,13 @@ impl Desk {
     /// Whether a background sync is running (for tests and the shell).
     pub fn sync_running(&self) -> bool {
         self.shared.sync_state().running
+    }
+
+    /// How many sync runs have started (by the worker or by themselves),
+    /// so tests can see retries happen without new changes.
+    #[doc(hidden)]
+    pub fn sync_attempts(&self) -> u64 {
+        self.shared.sync_state().attempts
     }
 
     /// Open conflicts: both values, who and when.

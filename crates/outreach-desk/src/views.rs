@@ -1012,6 +1012,12 @@ pub struct SyncStatus {
     pub needs_attention: usize,
     /// Plain words about the last outcome.
     pub message: Option<String>,
+    /// When automatic sync next tries (a run, or while offline a cheap
+    /// look at whether the server answers); `None` while syncing, when
+    /// automatic sync is off, or while not signed in.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Automatic sync is on for this session.
+    pub automatic: bool,
 }
 
 /// The result of signing in.

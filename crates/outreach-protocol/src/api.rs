@@ -135,6 +135,11 @@ pub struct RecordChange {
     pub updated_at: DateTime<Utc>,
     /// Who changed it last.
     pub updated_by: String,
+    /// The scope area key the server files it under (its own area, its
+    /// client's, or its count's): the device groups its mirror by it to
+    /// compare with [`ScopeDigest`]. Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
 }
 
 /// Two values for one field, kept for a person to choose between.
@@ -178,7 +183,73 @@ pub struct PullResponse {
     /// More pages wait.
     pub has_more: bool,
     /// About how many changes remain after this page (for progress bars).
+    /// In a pinned snapshot: how many remain up to `snapshot_seq`.
     pub remaining: i64,
+    /// A snapshot pinned at this sequence: the answer to a pull from cursor
+    /// 0 (a new device, or a re-snapshot), and to every later page asked
+    /// with `until`. The page holds only changes up to it, and `has_more`
+    /// says whether more wait up to it; the device keeps it with the page
+    /// and asks for the next pages with `until=snapshot_seq`, then for
+    /// plain increments once the snapshot is complete. Absent from older
+    /// servers (which never pin) and from plain increments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_seq: Option<i64>,
+}
+
+/// The scope unit of records a device sees only through the worker's
+/// caseload (not through any of their teams' areas).
+pub const CASELOAD_UNIT: &str = "caseload";
+
+/// `GET /api/v1/sync/digest?cursor=N`: a count and an order-independent
+/// hash of the records a device should hold, per scope unit, so it can
+/// detect drift (a record lost, or one kept after it left its scope) and
+/// re-snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeDigest {
+    /// The sequence the digest describes: the device's own `cursor` when
+    /// nothing it may see changed after it, otherwise the server's highest
+    /// sequence (the device is behind and should not compare).
+    pub as_of: i64,
+    /// One entry per area key the device sees through its teams (also the
+    /// empty ones), then [`CASELOAD_UNIT`].
+    pub units: Vec<UnitDigest>,
+}
+
+/// The records of one scope unit, summed up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitDigest {
+    /// An area key, or [`CASELOAD_UNIT`].
+    pub unit: String,
+    /// How many records (tombstones included, erased ones not).
+    pub count: u64,
+    /// Wrapping sum of [`record_hash`] over them.
+    pub hash: u64,
+}
+
+/// A stable 64-bit hash of one record's identity and state (FNV-1a over
+/// the id, the version and the tombstone), summed per unit: the same
+/// records give the same sum in any order, on the server and the device.
+pub fn record_hash(id: Uuid, version: i64, deleted: bool) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in id.as_bytes().iter().chain(version.to_le_bytes().iter()).chain(std::iter::once(&u8::from(deleted))) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// Adds records to per-unit digests: `(unit, id, version, deleted)`.
+pub fn digest_units<'a>(
+    units: impl IntoIterator<Item = &'a str>,
+    records: impl IntoIterator<Item = (&'a str, Uuid, i64, bool)>,
+) -> Vec<UnitDigest> {
+    let mut out: std::collections::BTreeMap<&str, (u64, u64)> = units.into_iter().map(|u| (u, (0, 0))).collect();
+    for (unit, id, version, deleted) in records {
+        let entry = out.entry(unit).or_insert((0, 0));
+        entry.0 += 1;
+        entry.1 = entry.1.wrapping_add(record_hash(id, version, deleted));
+    }
+    out.into_iter().map(|(unit, (count, hash))| UnitDigest { unit: unit.to_string(), count, hash }).collect()
 }
 
 /// `POST /api/v1/conflicts/{id}/resolve`: a person chose.
@@ -291,6 +362,25 @@ mod tests {
             let batch: Vec<Mutation> = walls.iter().map(|w| stamped(*w)).collect();
             assert_eq!(clock_too_far_ahead(&batch, NOW, *bound), *expect, "{name}");
         }
+    }
+
+    #[test]
+    fn digests_do_not_depend_on_order_and_see_every_difference() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let one = digest_units(["Liverpool"], [("Liverpool", a, 1, false), ("caseload", b, 3, true)]);
+        let other = digest_units(["Liverpool"], [("caseload", b, 3, true), ("Liverpool", a, 1, false)]);
+        assert_eq!(one, other, "order does not matter");
+        assert_eq!(one.len(), 2);
+        assert_eq!(digest_units(["Wirral"], []), vec![UnitDigest { unit: "Wirral".into(), count: 0, hash: 0 }]);
+        for changed in [(a, 2, false), (a, 1, true), (b, 1, false)] {
+            assert_ne!(record_hash(a, 1, false), record_hash(changed.0, changed.1, changed.2), "{changed:?}");
+        }
+        let page: PullResponse = serde_json::from_str(
+            r#"{"changes":[],"conflicts":[],"drops":[],"next_cursor":4,"has_more":false,"remaining":0}"#,
+        )
+        .unwrap();
+        assert_eq!(page.snapshot_seq, None, "an older server's page still reads");
+        assert!(!serde_json::to_string(&page).unwrap().contains("snapshot_seq"), "and an unpinned one reads as before");
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub use sqlite::SqliteDatabase;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use outreach_protocol::Mutation;
-use outreach_protocol::api::{Conflict, MutationResult, PullResponse, RecordChange};
+use outreach_protocol::api::{Conflict, MutationResult, PullResponse, RecordChange, ScopeDigest};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -105,6 +105,14 @@ pub trait Database: Send + Sync {
     /// Changes after `cursor` that `actor` may see, at most `limit`;
     /// audited per record sent.
     async fn pull(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullResponse>;
+    /// [`Database::pull`] as devices sync: a pull from cursor 0 is a
+    /// snapshot pinned at the current highest sequence (named in the
+    /// answer's `snapshot_seq`), and one with `until` is a later page of the
+    /// snapshot pinned there (only changes up to it).
+    async fn pull_snapshot(&self, actor: &Actor, cursor: i64, limit: i64, until: Option<i64>) -> Result<PullResponse>;
+    /// The count and hash of the records `actor` may see, per scope unit,
+    /// for a device whose cursor is `cursor` (see [`ScopeDigest`]).
+    async fn digest(&self, actor: &Actor, cursor: i64) -> Result<ScopeDigest>;
     /// One record if `actor` may see it (`None` when absent or outside
     /// scope alike); audited either way.
     async fn record(&self, actor: &Actor, id: Uuid) -> Result<Option<RecordChange>>;

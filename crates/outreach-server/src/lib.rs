@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(routes::login::login))
         .route("/sync/push", post(routes::sync::push))
         .route("/sync/pull", get(routes::sync::pull))
+        .route("/sync/digest", get(routes::sync::digest))
         .route("/records/{id}", get(routes::records::get_record))
         .route("/conflicts/{id}/resolve", post(routes::conflicts::resolve))
         .route("/reports/snapshot", get(routes::reports::snapshot))

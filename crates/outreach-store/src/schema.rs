@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_client_index", include_str!("../../../migrations/client/0002_client_index.sql")),
     ("0003_sync", include_str!("../../../migrations/client/0003_sync.sql")),
     ("0004_outbox_by_reference", include_str!("../../../migrations/client/0004_outbox_by_reference.sql")),
+    ("0005_mirror_scope", include_str!("../../../migrations/client/0005_mirror_scope.sql")),
 ];
 
 /// The schema version a fully migrated store has.

@@ -135,6 +135,7 @@ fn a_new_record_dropped_from_scope_before_the_push_still_sends_its_body() {
         next_cursor: 1,
         has_more: false,
         remaining: 0,
+        snapshot_seq: None,
     };
     assert_eq!(store.apply_pull_page(&drop).unwrap().dropped, 1);
     assert!(store.record_states().unwrap().is_empty());
@@ -168,6 +169,7 @@ fn a_merge_pulled_onto_a_waiting_create_leaves_the_create_as_made() {
         hlc: Hlc::zero(Uuid::now_v7()).tick(Utc::now().timestamp_millis()),
         updated_at: Utc::now(),
         updated_by: "ben.t".into(),
+        area: None,
     };
     let page = PullResponse {
         changes: vec![change],
@@ -176,6 +178,7 @@ fn a_merge_pulled_onto_a_waiting_create_leaves_the_create_as_made() {
         next_cursor: 7,
         has_more: false,
         remaining: 0,
+        snapshot_seq: None,
     };
     let as_made = store.pending_batch(10).unwrap().remove(0);
     store.apply_pull_page(&page).unwrap();
@@ -288,7 +291,7 @@ fn a_schema_3_store_upgrades_its_outbox_in_place_losing_no_waiting_change() {
     drop(old);
 
     let mut store = Store::open(dir.path(), PASS).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.schema_version().unwrap(), outreach_store::schema::latest_version());
     assert_eq!(store.pending_batch(100).unwrap(), before, "every waiting change goes up exactly as before");
     assert_eq!(outbox_rows(dir.path()), rows_before, "same rows, same numbers, same stored bodies");
     assert_eq!(store.integrity_check().unwrap(), "ok");

@@ -36,11 +36,20 @@ fn client_change(id: Uuid, data: Value, version: i64, seq: i64) -> RecordChange 
         hlc: Hlc::zero(Uuid::now_v7()).tick(Utc::now().timestamp_millis()),
         updated_at: Utc::now(),
         updated_by: "ben.t".into(),
+        area: None,
     }
 }
 
 fn page(changes: Vec<RecordChange>, next_cursor: i64) -> PullResponse {
-    PullResponse { changes, conflicts: vec![], drops: vec![], next_cursor, has_more: false, remaining: 0 }
+    PullResponse {
+        changes,
+        conflicts: vec![],
+        drops: vec![],
+        next_cursor,
+        has_more: false,
+        remaining: 0,
+        snapshot_seq: None,
+    }
 }
 
 /// A client body as a device of this version writes it, plus `extra` fields.

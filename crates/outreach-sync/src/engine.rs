@@ -3,6 +3,16 @@
 //! then pull pages until the server has no more, applying each page. Every step is saved as it completes, so a
 //! run cut short by a lost connection resumes exactly where it stopped.
 //!
+//! A pull from cursor 0 (a new device, or a re-snapshot) is a snapshot
+//! pinned at the sequence the server names in its first answer: the store
+//! keeps that sequence with the page, later pages are asked `until` it
+//! (also after a lost connection), and once it is complete the pull goes on
+//! with plain increments. Records changed during the snapshot come in those.
+//!
+//! When due (the store decides: about once a day), a run ends by comparing
+//! the server's per-scope-unit digest with the store's mirror; the units
+//! that differ are re-snapshotted at once (see [`SyncStore::digest_checked`]).
+//!
 //! The engine holds no state of its own: the local store (anything that
 //! implements [`SyncStore`]) keeps the outbox, the cursor and the mirror;
 //! the server is reached through a [`SyncTransport`]. Retrying a failed
@@ -10,7 +20,7 @@
 
 use crate::transport::{SyncTransport, TransportError};
 use outreach_domain::Hlc;
-use outreach_protocol::api::{ClockSkew, MutationResult, PullResponse, PushRequest, ResolveRequest};
+use outreach_protocol::api::{ClockSkew, MutationResult, PullResponse, PushRequest, ResolveRequest, UnitDigest};
 use outreach_protocol::{Mutation, Op, RESTAMP_AHEAD_MS};
 use serde::Serialize;
 use serde_json::Value;
@@ -95,6 +105,33 @@ pub trait SyncStore {
     fn apply_pull_page(&mut self, page: &PullResponse) -> Result<PageApplied, Self::Error>;
     /// Records that a whole run completed.
     fn sync_finished(&mut self) -> Result<(), Self::Error>;
+    /// The sequence a pinned snapshot under way is pinned at (kept by
+    /// [`SyncStore::apply_pull_page`] from the page's `snapshot_seq` while
+    /// more pages wait, cleared when the snapshot is complete).
+    fn snapshot_until(&self) -> Result<Option<i64>, Self::Error> {
+        Ok(None)
+    }
+    /// Whether it is time to compare with the server's digest (a store
+    /// that cannot compute one never is).
+    fn digest_due(&self) -> Result<bool, Self::Error> {
+        Ok(false)
+    }
+    /// The mirror's digest per unit: records whose area key is one of
+    /// `areas` count under it, every other record under
+    /// [`outreach_protocol::api::CASELOAD_UNIT`].
+    fn local_digest(&self, areas: &[String]) -> Result<Vec<UnitDigest>, Self::Error> {
+        let _ = areas;
+        Ok(Vec::new())
+    }
+    /// Records that the digest was compared now. When `mismatched` units
+    /// (among the server's `areas` and the caseload unit) are named, starts a re-snapshot of them in one transaction: the
+    /// cursor goes back to 0 and their mirror records are marked, so those
+    /// the snapshot does not deliver are removed when it is complete
+    /// (unless local changes to them wait to be sent).
+    fn digest_checked(&mut self, areas: &[String], mismatched: &[String]) -> Result<(), Self::Error> {
+        let _ = (areas, mismatched);
+        Ok(())
+    }
     /// Deletes the store's files (the device was revoked); returns what was removed.
     fn wipe(&mut self) -> Result<Vec<PathBuf>, Self::Error>;
     /// The wall clock this store stamps its changes with, in milliseconds
@@ -171,6 +208,10 @@ pub struct SyncReport {
     pub pulled: usize,
     /// What the pages did, summed.
     pub applied: PageApplied,
+    /// Whether the server's digest was compared at the end of the run.
+    pub digest_checked: bool,
+    /// Scope units whose digest differed, re-snapshotted in this run.
+    pub resnapshotted: usize,
 }
 
 /// Why a run stopped. Whatever the reason, every batch acknowledged and
@@ -348,28 +389,99 @@ impl Engine {
             up += ack.removed;
             progress(Progress { phase: Phase::Push, up, down: 0, percent: percent(up, total_up) });
         }
-        let mut down = 0;
-        loop {
+        self.pull_all(store, transport, progress, report, up)?;
+        if store.digest_due().map_err(Stop::Store)? {
             let cursor = store.sync_cursor().map_err(Stop::Store)?;
-            let page = transport.pull(cursor, self.page_size.max(1)).map_err(Stop::Transport)?;
-            let applied = store.apply_pull_page(&page).map_err(Stop::Store)?;
-            report.pages += 1;
-            add_page(&mut report.applied, &applied);
-            down += page.changes.len();
-            report.pulled = down;
-            let total = down + usize::try_from(page.remaining.max(0)).unwrap_or(usize::MAX);
-            let pct = if page.has_more { percent(down, total).min(99) } else { 100 };
-            progress(Progress { phase: Phase::Pull, up, down, percent: pct });
-            if !page.has_more {
-                break;
-            }
-            if page.next_cursor <= cursor {
-                return Err(Stop::NoProgress("the server said more changes wait but did not move the cursor"));
+            // Compared only when the server's digest describes exactly what
+            // this device has pulled (nothing it may see changed since).
+            if let Some(digest) = transport.digest(cursor).map_err(Stop::Transport)?
+                && digest.as_of == cursor
+            {
+                let areas: Vec<String> = digest
+                    .units
+                    .iter()
+                    .map(|u| u.unit.clone())
+                    .filter(|u| u != outreach_protocol::api::CASELOAD_UNIT)
+                    .collect();
+                let local = store.local_digest(&areas).map_err(Stop::Store)?;
+                let mismatched = mismatched_units(&digest.units, &local);
+                store.digest_checked(&areas, &mismatched).map_err(Stop::Store)?;
+                report.digest_checked = true;
+                report.resnapshotted = mismatched.len();
+                if !mismatched.is_empty() {
+                    self.pull_all(store, transport, progress, report, up)?;
+                }
             }
         }
         store.sync_finished().map_err(Stop::Store)?;
         Ok(())
     }
+
+    /// Pulls pages until the server has no more: a pinned snapshot to its
+    /// end first when one is under way (or starts, from cursor 0), then
+    /// plain increments.
+    fn pull_all<S, T>(
+        &self,
+        store: &mut S,
+        transport: &mut T,
+        progress: &mut dyn FnMut(Progress),
+        report: &mut SyncReport,
+        up: usize,
+    ) -> Result<(), Stop<S::Error>>
+    where
+        S: SyncStore + ?Sized,
+        T: SyncTransport + ?Sized,
+    {
+        let mut down = 0;
+        loop {
+            let cursor = store.sync_cursor().map_err(Stop::Store)?;
+            let until = store.snapshot_until().map_err(Stop::Store)?;
+            let page = transport.pull_until(cursor, self.page_size.max(1), until).map_err(Stop::Transport)?;
+            let applied = store.apply_pull_page(&page).map_err(Stop::Store)?;
+            report.pages += 1;
+            add_page(&mut report.applied, &applied);
+            down += page.changes.len();
+            report.pulled += page.changes.len();
+            let total = down + usize::try_from(page.remaining.max(0)).unwrap_or(usize::MAX);
+            // The end of a pinned snapshot is not the end of the pull:
+            // what changed during it follows as increments.
+            let snapshot_done = page.snapshot_seq.is_some() && !page.has_more;
+            let pct = if page.has_more || snapshot_done { percent(down, total).min(99) } else { 100 };
+            progress(Progress { phase: Phase::Pull, up, down, percent: pct });
+            if !page.has_more && !snapshot_done {
+                break;
+            }
+            let moved = store.sync_cursor().map_err(Stop::Store)? > cursor;
+            if !moved {
+                if page.has_more {
+                    return Err(Stop::NoProgress("the server said more changes wait but did not move the cursor"));
+                }
+                // A complete snapshot of nothing: there is nothing after it either.
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The units whose count or hash differ between the server's digest and
+/// the device's (a unit only one side has counts as differing, unless empty).
+pub fn mismatched_units(server: &[UnitDigest], local: &[UnitDigest]) -> Vec<String> {
+    let empty = |u: &UnitDigest| u.count == 0 && u.hash == 0;
+    let mut out: Vec<String> = Vec::new();
+    for s in server {
+        match local.iter().find(|l| l.unit == s.unit) {
+            Some(l) if l == s => {}
+            None if empty(s) => {}
+            _ => out.push(s.unit.clone()),
+        }
+    }
+    for l in local.iter().filter(|l| !empty(l)) {
+        if !server.iter().any(|s| s.unit == l.unit) && !out.contains(&l.unit) {
+            out.push(l.unit.clone());
+        }
+    }
+    out
 }
 
 enum Stop<E> {
@@ -430,6 +542,28 @@ mod tests {
         ];
         for (name, batch, expect) in cases {
             assert_eq!(push_cut(&batch), expect, "{name}");
+        }
+    }
+
+    #[test]
+    fn units_differ_on_count_hash_or_presence() {
+        let unit = |name: &str, count: u64, hash: u64| UnitDigest { unit: name.into(), count, hash };
+        type Case = (&'static str, Vec<UnitDigest>, Vec<UnitDigest>, Vec<&'static str>);
+        let cases: Vec<Case> = vec![
+            (
+                "same",
+                vec![unit("a", 2, 9), unit("caseload", 0, 0)],
+                vec![unit("caseload", 0, 0), unit("a", 2, 9)],
+                vec![],
+            ),
+            ("count", vec![unit("a", 2, 9)], vec![unit("a", 1, 9)], vec!["a"]),
+            ("hash", vec![unit("a", 2, 9)], vec![unit("a", 2, 8)], vec!["a"]),
+            ("missing locally", vec![unit("a", 1, 3)], vec![], vec!["a"]),
+            ("empty on both sides", vec![unit("a", 0, 0)], vec![], vec![]),
+            ("only held locally", vec![], vec![unit("caseload", 1, 4)], vec!["caseload"]),
+        ];
+        for (name, server, local, expect) in cases {
+            assert_eq!(mismatched_units(&server, &local), expect, "{name}");
         }
     }
 
@@ -552,6 +686,7 @@ mod tests {
                     next_cursor: cursor,
                     has_more: false,
                     remaining: 0,
+                    snapshot_seq: None,
                 })
             }
             fn resolve(&mut self, conflict: Uuid, _: &ResolveRequest) -> Result<(), TransportError> {

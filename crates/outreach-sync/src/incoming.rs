@@ -296,6 +296,7 @@ mod tests {
             hlc: Hlc::zero(Uuid::nil()),
             updated_at: Utc::now(),
             updated_by: "sam.k".into(),
+            area: None,
         }
     }
 

@@ -11,8 +11,10 @@
 //!   the server's copy replaces it when no local changes wait, and is
 //!   merged field by field against the mirror ([`three_way`]) when they do.
 //! - [`engine`] runs one sync (push in batches, then pull pages) against
-//!   any [`SyncStore`] through any [`SyncTransport`]; [`Backoff`] spaces
-//!   out retries; [`testing`] is an in-process server for tests.
+//!   any [`SyncStore`] through any [`SyncTransport`] (a new device's first
+//!   pull is a pinned snapshot; a daily digest check finds drift);
+//!   [`Backoff`] spaces out retries; [`testing`] is an in-process server
+//!   for tests.
 
 pub mod backoff;
 pub mod engine;
@@ -24,7 +26,7 @@ pub mod transport;
 pub use backoff::Backoff;
 pub use engine::{
     Acknowledged, Engine, PageApplied, PendingResolution, Phase, Progress, SyncError, SyncReport, SyncStore,
-    restamp_future, system_clock_ms,
+    mismatched_units, restamp_future, system_clock_ms,
 };
 pub use incoming::{Clash, IncomingPlan, Snapshot, ThreeWay, plan_incoming, three_way};
 pub use merge::{Decision, FieldConflict, Rejection, decide, is_signed_off};

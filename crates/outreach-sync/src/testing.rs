@@ -228,6 +228,7 @@ impl FakeServer {
             next_cursor: cursor,
             has_more: remaining > 0,
             remaining: remaining as i64,
+            snapshot_seq: None,
         };
         for (seq, item) in items.into_iter().take(limit) {
             page.next_cursor = seq;
@@ -244,6 +245,7 @@ impl FakeServer {
                     hlc: r.hlc,
                     updated_at: r.updated_at,
                     updated_by: r.updated_by.clone(),
+                    area: None,
                 }),
                 Item::Conflict(c) => page.conflicts.push(c.clone()),
             }

@@ -1,7 +1,7 @@
 //! How the sync engine talks to the server, as a trait: the HTTP client
 //! implements it for real, [`crate::testing`] implements it in process.
 
-use outreach_protocol::api::{ClockSkew, PullResponse, PushRequest, PushResponse, ResolveRequest};
+use outreach_protocol::api::{ClockSkew, PullResponse, PushRequest, PushResponse, ResolveRequest, ScopeDigest};
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -51,6 +51,22 @@ pub trait SyncTransport {
     /// this device chose a value for a conflict (the value itself also
     /// travels as an ordinary pushed change).
     fn resolve(&mut self, conflict: Uuid, request: &ResolveRequest) -> Result<(), TransportError>;
+
+    /// `GET /api/v1/sync/pull?cursor=N&limit=M&until=S`: the changes after
+    /// `cursor` up to sequence `until` (the next page of a snapshot pinned
+    /// at `until`), or plain increments without it. A transport that cannot
+    /// pin pulls plainly, which is still correct, only not pinned.
+    fn pull_until(&mut self, cursor: i64, limit: usize, until: Option<i64>) -> Result<PullResponse, TransportError> {
+        let _ = until;
+        self.pull(cursor, limit)
+    }
+
+    /// `GET /api/v1/sync/digest?cursor=N`: the server's per-scope-unit
+    /// digest for this device; `None` when the server offers none.
+    fn digest(&mut self, cursor: i64) -> Result<Option<ScopeDigest>, TransportError> {
+        let _ = cursor;
+        Ok(None)
+    }
 }
 
 impl<T: SyncTransport + ?Sized> SyncTransport for &mut T {
@@ -64,5 +80,13 @@ impl<T: SyncTransport + ?Sized> SyncTransport for &mut T {
 
     fn resolve(&mut self, conflict: Uuid, request: &ResolveRequest) -> Result<(), TransportError> {
         (**self).resolve(conflict, request)
+    }
+
+    fn pull_until(&mut self, cursor: i64, limit: usize, until: Option<i64>) -> Result<PullResponse, TransportError> {
+        (**self).pull_until(cursor, limit, until)
+    }
+
+    fn digest(&mut self, cursor: i64) -> Result<Option<ScopeDigest>, TransportError> {
+        (**self).digest(cursor)
     }
 }

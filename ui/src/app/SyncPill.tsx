@@ -1,17 +1,22 @@
 /**
  * The always-visible sync status in the top bar, its polling, and the
- * sync-now action.
+ * sync-now action. Sync also runs by itself (the back end's scheduler);
+ * only a sync the worker started ends with a toast, so automatic runs and
+ * their retries while offline stay quiet.
  */
 import type { JSX } from "preact";
 import { errorLine } from "../lib/errors";
 import { shortDateTime } from "../lib/format";
-import { syncText } from "../lib/synctext";
+import { nextSyncText, syncText } from "../lib/synctext";
 
-export { syncText };
+export { nextSyncText, syncText };
 import { call, navigate, refreshStatus, sync, toast } from "./state";
 
 /** How often the status is asked for. */
 export const SYNC_POLL_MS = 1500;
+
+/** The worker pressed "Sync now" and has not yet been told how it ended. */
+let startedByWorker = false;
 
 /** Start polling; returns the stop function. */
 export function startSyncPolling(): () => void {
@@ -28,10 +33,16 @@ export function startSyncPolling(): () => void {
         void refreshStatus();
       }
       const before = sync.value?.state;
-      if (before === "syncing" && next.state === "idle") {
-        toast(next.conflicts > 0 ? `Sync finished: ${String(next.conflicts)} conflict(s) to check on the Sync screen.` : "Sync finished.");
-      } else if (before === "syncing" && next.state !== "syncing") {
-        toast(`Sync did not finish. ${next.message ?? "Your changes are kept; try again at base."}`, { kind: "error" });
+      const ended = before === "syncing" && next.state !== "syncing";
+      if (ended && startedByWorker) {
+        startedByWorker = false;
+        if (next.state === "idle") {
+          toast(next.conflicts > 0 ? `Sync finished: ${String(next.conflicts)} conflict(s) to check on the Sync screen.` : "Sync finished.");
+        } else {
+          toast(`Sync did not finish. ${next.message ?? "Your changes are kept; Outreach tries again by itself."}`, { kind: "error" });
+        }
+      } else if (ended && next.conflicts > (sync.value?.conflicts ?? 0)) {
+        toast(`Sync found ${String(next.conflicts)} conflict(s) to check on the Sync screen.`);
       }
       sync.value = next;
     } catch {
@@ -50,6 +61,7 @@ export function startSyncPolling(): () => void {
 export async function syncNowAction(): Promise<void> {
   try {
     sync.value = await call((b) => b.syncNow());
+    startedByWorker = true;
     toast("Sync started.");
   } catch (err: unknown) {
     toast(errorLine(err), { kind: "error" });
@@ -61,6 +73,9 @@ export function SyncPill(): JSX.Element {
   const s = sync.value;
   const state = s?.state ?? "unknown";
   const extra = s ? s.conflicts + s.needsAttention : 0;
+  const next = nextSyncText(s);
+  const last = s?.lastSyncedAt ? `Last synced ${shortDateTime(s.lastSyncedAt)}` : "";
+  const title = [last, next].filter((t) => t !== "").join(" · ");
   return (
     <>
       <button
@@ -68,7 +83,7 @@ export function SyncPill(): JSX.Element {
         class="sync-pill btn--ghost"
         data-state={state === "idle" && s?.signedIn === false ? "offline" : state}
         data-test="sync-status"
-        title={s?.lastSyncedAt ? `Last synced ${shortDateTime(s.lastSyncedAt)}` : undefined}
+        title={title === "" ? undefined : title}
         onClick={() => {
           navigate({ name: "sync" });
         }}
@@ -77,6 +92,11 @@ export function SyncPill(): JSX.Element {
         <span data-test="sync-status-text">{syncText(s)}</span>
         {s && s.pending > 0 && s.state !== "syncing" ? (
           <span class="muted">· {s.pending} to send</span>
+        ) : null}
+        {next !== "" && s?.state !== "idle" ? (
+          <span class="muted" data-test="sync-next">
+            · {next}
+          </span>
         ) : null}
         {extra > 0 ? (
           <span class="sync-pill__count" data-test="sync-attention">

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SyncStatus } from "../api";
 import { addDays, label, plural, relativeDays, shortDate } from "./format";
-import { syncText } from "./synctext";
+import { nextSyncText, syncText } from "./synctext";
 
 describe("format", () => {
   it("writes dates the British way", () => {
@@ -40,6 +40,8 @@ describe("syncText", () => {
     conflicts: 0,
     needsAttention: 0,
     message: null,
+    nextAttemptAt: null,
+    automatic: true,
   };
 
   it("describes every state", () => {
@@ -60,5 +62,18 @@ describe("syncText", () => {
     expect(syncText({ ...base, lastSyncedAt: earlier }, now)).toBe("Synced 09:05");
     const days = new Date(2026, 10, 28, 9, 5).toISOString();
     expect(syncText({ ...base, lastSyncedAt: days }, now)).toBe("Synced 3 days ago");
+  });
+
+  it("says when automatic sync tries next", () => {
+    const now = new Date(2026, 11, 1, 15, 0, 0);
+    const later = (ms: number): string => new Date(now.getTime() + ms).toISOString();
+    expect(nextSyncText(null, now)).toBe("");
+    expect(nextSyncText({ ...base, nextAttemptAt: later(4 * 60_000) }, now)).toBe("Next sync in 4 min");
+    expect(nextSyncText({ ...base, state: "offline", nextAttemptAt: later(20_000) }, now)).toBe("Next try in 20 s");
+    expect(nextSyncText({ ...base, state: "error", nextAttemptAt: later(1_000) }, now)).toBe("Next try now");
+    expect(nextSyncText({ ...base, nextAttemptAt: later(2 * 3_600_000) }, now)).toBe("Next sync at 17:00");
+    expect(nextSyncText({ ...base, automatic: false }, now)).toBe("Automatic sync off");
+    expect(nextSyncText({ ...base, signedIn: false, nextAttemptAt: later(60_000) }, now)).toBe("");
+    expect(nextSyncText({ ...base, state: "syncing", nextAttemptAt: null }, now)).toBe("");
   });
 });

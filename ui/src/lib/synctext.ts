@@ -29,3 +29,23 @@ export function syncText(s: SyncStatus | null, now: Date = new Date()): string {
   }
 }
 
+
+/**
+ * When automatic sync tries next, in words: "Next sync 14:05", "Next try in
+ * 2 min" while offline (it also watches for the server coming back), or
+ * "Automatic sync off". Empty while syncing or not signed in.
+ */
+export function nextSyncText(s: SyncStatus | null, now: Date = new Date()): string {
+  if (s === null || !s.signedIn || s.state === "syncing" || s.state === "revoked") return "";
+  if (!s.automatic) return "Automatic sync off";
+  if (s.nextAttemptAt === null) return "";
+  const at = new Date(s.nextAttemptAt);
+  if (Number.isNaN(at.getTime())) return "";
+  const seconds = Math.round((at.getTime() - now.getTime()) / 1000);
+  const lead = s.state === "offline" || s.state === "error" ? "Next try" : "Next sync";
+  if (seconds <= 5) return `${lead} now`;
+  if (seconds < 60) return `${lead} in ${String(seconds)} s`;
+  if (seconds < 60 * 60) return `${lead} in ${String(Math.round(seconds / 60))} min`;
+  const time = shortDateTime(s.nextAttemptAt).split(", ")[1] ?? "";
+  return `${lead} at ${time}`;
+}

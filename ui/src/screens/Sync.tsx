@@ -7,7 +7,7 @@ import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Conflict } from "../api";
 import { call, navigate, status, sync, toast } from "../app/state";
-import { syncNowAction, syncText } from "../app/SyncPill";
+import { nextSyncText, syncNowAction, syncText } from "../app/SyncPill";
 import { describeError, shownLine } from "../lib/errors";
 import { label, shortDateTime } from "../lib/format";
 import { Loaded, TextField, useCssVar, useLoad } from "../components/ui";
@@ -30,7 +30,7 @@ export function SyncScreen(): JSX.Element {
       <div class="page__head">
         <div>
           <h1>Sync</h1>
-          <p class="muted small">Records stay on this computer and are sent to the team server when you sync at base.</p>
+          <p class="muted small">Records stay on this computer and go to the team server by themselves whenever it can be reached: at start, every few minutes, and as soon as the connection comes back.</p>
         </div>
       </div>
       <div class="grid-2">
@@ -58,6 +58,8 @@ export function SyncScreen(): JSX.Element {
           <dl class="facts">
             <dt>Last synced</dt>
             <dd data-test="sync-last">{s?.lastSyncedAt ? shortDateTime(s.lastSyncedAt) : "Never"}</dd>
+            <dt>Automatic sync</dt>
+            <dd data-test="sync-next-attempt">{s === null ? "—" : s.automatic ? nextSyncText(s) || "On" : "Off"}</dd>
             <dt>Waiting to send</dt>
             <dd>{s?.pending ?? "—"}</dd>
             <dt>Server</dt>

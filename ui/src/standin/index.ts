@@ -57,6 +57,11 @@ export interface StandinOptions {
   now?: () => Date;
   /** Simulated sync duration in ms (default 1800). */
   syncMs?: number;
+  /**
+   * Time between automatic syncs in ms (default 5 minutes, as the app); the
+   * first is due this long after unlocking (the app also syncs at unlock).
+   */
+  autoSyncMs?: number;
   /** Idle lock in minutes (default 10; fractions allowed, for tests). */
   idleLockMinutes?: number;
 }
@@ -140,6 +145,7 @@ export function createStandin(options: StandinOptions = {}): Backend & {
 } {
   const now = options.now ?? (() => new Date());
   const syncMs = options.syncMs ?? 1800;
+  const autoSyncMs = options.autoSyncMs ?? 5 * 60_000;
   const today = (): string => iso(now());
   const user = WORKERS[0];
   const clients = seedClients(options.clients ?? 3000);
@@ -161,6 +167,8 @@ export function createStandin(options: StandinOptions = {}): Backend & {
   let syncUntil = 0;
   let syncStarted = 0;
   let pending = 0;
+  /** When the simulated automatic sync starts next (ms). */
+  let nextAutoSync = now().getTime() + autoSyncMs;
   const conflicts: Conflict[] = makeConflicts();
   const attention: NeedsAttention[] = makeAttention();
 
@@ -618,6 +626,7 @@ export function createStandin(options: StandinOptions = {}): Backend & {
       userName = name.trim();
       unlocked = true;
       lastActivity = now().getTime();
+      nextAutoSync = lastActivity + autoSyncMs;
       return Promise.resolve(status());
     },
     unlock: (pass) => {
@@ -627,6 +636,7 @@ export function createStandin(options: StandinOptions = {}): Backend & {
       }
       unlocked = true;
       lastActivity = now().getTime();
+      nextAutoSync = lastActivity + autoSyncMs;
       // Like the real store's search index, built when the store opens.
       for (const c of inOrder()) haystack(c);
       return Promise.resolve(status());
@@ -1080,6 +1090,11 @@ export function createStandin(options: StandinOptions = {}): Backend & {
       if (!unlocked) {
         return Promise.reject(new DeskError("locked", "Outreach is locked. Unlock it with your passphrase to carry on."));
       }
+      // Automatic sync: a run starts by itself when it is due.
+      if (signedIn && syncUntil === 0 && t >= nextAutoSync) {
+        syncStarted = t;
+        syncUntil = t + syncMs;
+      }
       let state: SyncStatus["state"] = signedIn ? "idle" : "offline";
       let progress: SyncStatus["progress"] = null;
       if (syncUntil > 0 && t < syncUntil) {
@@ -1092,6 +1107,7 @@ export function createStandin(options: StandinOptions = {}): Backend & {
         syncUntil = 0;
         pending = 0;
         lastSyncedAt = new Date(t).toISOString();
+        nextAutoSync = t + autoSyncMs;
       }
       return Promise.resolve({
         state,
@@ -1103,6 +1119,8 @@ export function createStandin(options: StandinOptions = {}): Backend & {
         conflicts: conflicts.filter((c) => c.resolvedBy === null).length,
         needsAttention: attention.length,
         message: state === "offline" ? "Not signed in to a sync server." : state === "syncing" ? null : "Up to date.",
+        nextAttemptAt: signedIn && state !== "syncing" ? new Date(nextAutoSync).toISOString() : null,
+        automatic: true,
       });
     },
     signIn: async (url, name, password) => {

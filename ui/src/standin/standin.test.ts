@@ -119,6 +119,23 @@ describe("stand-in back end", () => {
     expect((await b.conflicts()).length).toBe(1);
   });
 
+  it("syncs by itself when the next automatic sync is due", async () => {
+    let t = fixedNow().getTime();
+    const b = await unlocked({ now: () => new Date(t), syncMs: 1000, autoSyncMs: 60_000 });
+    const idle = await b.syncStatus();
+    expect(idle.automatic).toBe(true);
+    expect(idle.nextAttemptAt).toBe(new Date(t + 60_000).toISOString());
+    t += 60_000;
+    const running = await b.syncStatus();
+    expect(running.state).toBe("syncing");
+    expect(running.nextAttemptAt).toBeNull();
+    t += 1_000;
+    const done = await b.syncStatus();
+    expect(done.state).toBe("idle");
+    expect(done.lastSyncedAt).toBe(new Date(t).toISOString());
+    expect(done.nextAttemptAt).toBe(new Date(t + 60_000).toISOString());
+  });
+
   it("builds the team report", async () => {
     const b = await unlocked();
     const r = await b.teamReport();

@@ -11,7 +11,7 @@ mod read;
 
 pub(crate) use admin::{erase_client, export_client};
 pub(crate) use push::push;
-pub(crate) use read::{pull, record, resolve_conflict};
+pub(crate) use read::{PullWindow, digest, pull, record, resolve_conflict};
 
 use crate::error::Result;
 use crate::model::{Actor, AuditEntry, AuditRow, reads_case_records};
@@ -70,6 +70,7 @@ impl StoredRecord {
             hlc: self.hlc,
             updated_at: self.updated_at,
             updated_by: self.updated_by.clone(),
+            area: self.area.clone(),
         }
     }
 }
@@ -99,6 +100,8 @@ pub(crate) enum Dependents {
 pub(crate) struct Window {
     /// Exclusive lower bound on `seq`.
     pub after: i64,
+    /// Inclusive upper bound on `seq` (a pinned snapshot; `i64::MAX` otherwise).
+    pub until: i64,
     /// Most rows wanted.
     pub limit: i64,
 }
@@ -163,7 +166,7 @@ pub(crate) trait Tx {
     /// How many records, conflicts and drops this user has after `after`,
     /// counting each of the three up to `cap` only (so a page costs the
     /// same however much remains).
-    async fn count_after(&mut self, scope: &Scope, after: i64, cap: i64) -> Result<i64>;
+    async fn count_after(&mut self, scope: &Scope, after: i64, until: i64, cap: i64) -> Result<i64>;
     /// The last sequence number handed out (committed, as this transaction sees it).
     async fn max_seq(&mut self) -> Result<i64>;
     /// Appends audit entries.

@@ -6,7 +6,7 @@ use crate::error::{DbError, Result};
 use crate::model::{Actor, AuditEntry};
 use crate::scope::scope_keys;
 use chrono::{DateTime, Utc};
-use outreach_protocol::api::{Conflict, PullResponse};
+use outreach_protocol::api::{CASELOAD_UNIT, Conflict, PullResponse, ScopeDigest, digest_units};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -24,29 +24,45 @@ fn entry(actor: &Actor, now: DateTime<Utc>, action: &str, record: Uuid) -> Audit
 /// Up to how many remaining changes a pull counts exactly (per stream).
 const REMAINING_COUNTED_UP_TO: i64 = 2_000;
 
+/// Which page a pull asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PullWindow {
+    /// Resume after this sequence.
+    pub cursor: i64,
+    /// Most changes wanted.
+    pub limit: i64,
+    /// A later page of the snapshot pinned here.
+    pub until: Option<i64>,
+    /// Pin a pull from cursor 0 at the current highest sequence.
+    pub pin: bool,
+}
+
 /// The changes after `cursor` that `actor` may see, at most `limit` of them
-/// (records, conflicts and drops together) in `seq` order. One audit entry
+/// (records, conflicts and drops together) in `seq` order, up to the
+/// snapshot's sequence when pinned (see [`PullWindow`]). One audit entry
 /// is written per record and per conflict sent.
-pub(crate) async fn pull<T: Tx>(
-    tx: &mut T,
-    actor: &Actor,
-    cursor: i64,
-    limit: i64,
-    now: DateTime<Utc>,
-) -> Result<PullResponse> {
+pub(crate) async fn pull<T: Tx>(tx: &mut T, actor: &Actor, w: PullWindow, now: DateTime<Utc>) -> Result<PullResponse> {
+    let PullWindow { cursor, limit, .. } = w;
     let scope = load_scope(tx, actor, &day(now)).await?;
+    let pinned = match w.until {
+        Some(until) => Some(until.max(cursor)),
+        None if w.pin && cursor == 0 => Some(tx.max_seq().await?),
+        None => None,
+    };
+    // A snapshot with nothing (more) in it ends at its sequence.
     let empty = PullResponse {
         changes: vec![],
         conflicts: vec![],
         drops: vec![],
-        next_cursor: cursor,
+        next_cursor: pinned.unwrap_or(cursor),
         has_more: false,
         remaining: 0,
+        snapshot_seq: pinned,
     };
     if !scope.reads_records || limit < 1 {
-        return Ok(empty);
+        return Ok(PullResponse { next_cursor: cursor, ..empty });
     }
-    let window = Window { after: cursor, limit };
+    let window = Window { after: cursor, until: pinned.unwrap_or(i64::MAX), limit };
     let records = tx.records_after(&scope, window).await?;
     let conflicts = tx.conflicts_after(&scope, window).await?;
     let drops = tx.drops_after(&scope, window).await?;
@@ -64,8 +80,18 @@ pub(crate) async fn pull<T: Tx>(
     // range (every record after the page, in scope or not), which is all a
     // progress bar needs: counting everything on every page made a first
     // sync quadratic and every pull as slow as the server is large.
-    let counted = tx.count_after(&scope, last, REMAINING_COUNTED_UP_TO).await?;
-    let remaining = if counted >= REMAINING_COUNTED_UP_TO { counted.max(tx.max_seq().await? - last) } else { counted };
+    let counted = tx.count_after(&scope, last, window.until, REMAINING_COUNTED_UP_TO).await?;
+    let remaining = if counted >= REMAINING_COUNTED_UP_TO {
+        counted.max(tx.max_seq().await?.min(window.until) - last)
+    } else {
+        counted
+    };
+    // The last page of a snapshot moves the cursor to the snapshot's
+    // sequence: nothing this device may see lies between.
+    let next_cursor = match pinned {
+        Some(until) if remaining == 0 => until.max(last),
+        _ => last,
+    };
 
     let audit: Vec<AuditEntry> = changes
         .iter()
@@ -75,7 +101,40 @@ pub(crate) async fn pull<T: Tx>(
         }))
         .collect();
     tx.audit(&audit).await?;
-    Ok(PullResponse { changes, conflicts, drops, next_cursor: last, has_more: remaining > 0, remaining })
+    Ok(PullResponse {
+        changes,
+        conflicts,
+        drops,
+        next_cursor,
+        has_more: remaining > 0,
+        remaining,
+        snapshot_seq: pinned,
+    })
+}
+
+/// The digest of what `actor`'s device should hold, per scope unit: every
+/// area key its teams cover (also the empty ones) and [`CASELOAD_UNIT`]
+/// for records seen only through the caseload. Erased records are not
+/// counted (devices drop them); tombstones are. `as_of` is the device's
+/// `cursor` when nothing it may see changed after it, else the highest
+/// sequence (the device is behind and should not compare).
+pub(crate) async fn digest<T: Tx>(tx: &mut T, actor: &Actor, cursor: i64, now: DateTime<Utc>) -> Result<ScopeDigest> {
+    let scope = load_scope(tx, actor, &day(now)).await?;
+    let max = tx.max_seq().await?;
+    if !scope.reads_records {
+        return Ok(ScopeDigest { as_of: cursor.max(max), units: Vec::new() });
+    }
+    let behind = tx.count_after(&scope, cursor, max, 1).await? > 0;
+    let records = tx.records_after(&scope, Window { after: 0, until: max, limit: i64::MAX }).await?;
+    let areas = scope.area_list();
+    let units = digest_units(
+        areas.iter().map(String::as_str).chain([CASELOAD_UNIT]),
+        records.iter().filter(|r| !r.erased).map(|r| {
+            let unit = r.area.as_deref().filter(|a| scope.areas.contains(*a)).unwrap_or(CASELOAD_UNIT);
+            (unit, r.id, r.version, r.deleted)
+        }),
+    );
+    Ok(ScopeDigest { as_of: if behind { max } else { cursor }, units })
 }
 
 /// One record, if `actor` may see it; `None` for a record that does not

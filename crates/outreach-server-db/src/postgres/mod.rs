@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use outreach_protocol::Mutation;
-use outreach_protocol::api::{Conflict, MutationResult, PullResponse, RecordChange};
+use outreach_protocol::api::{Conflict, MutationResult, PullResponse, RecordChange, ScopeDigest};
 use serde_json::Value;
 use std::sync::Arc;
 use tokio_postgres::{IsolationLevel, NoTls};
@@ -54,6 +54,16 @@ impl PostgresDatabase {
         let pool = Pool::builder(manager).max_size(POOL_SIZE).build().map_err(|e| DbError::Pool(e.to_string()))?;
         drop(pool.get().await?);
         Ok(Self { pool, pushes: Arc::default() })
+    }
+
+    /// One pull in a repeatable-read transaction (one consistent view).
+    async fn pull_in(&self, actor: &Actor, window: engine::PullWindow) -> Result<PullResponse> {
+        let mut client = self.client().await?;
+        let mut tx =
+            PgTx::new(client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start().await?);
+        let out = engine::pull(&mut tx, actor, window, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {
@@ -125,10 +135,18 @@ impl Database for PostgresDatabase {
     }
 
     async fn pull(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullResponse> {
+        self.pull_in(actor, engine::PullWindow { cursor, limit, until: None, pin: false }).await
+    }
+
+    async fn pull_snapshot(&self, actor: &Actor, cursor: i64, limit: i64, until: Option<i64>) -> Result<PullResponse> {
+        self.pull_in(actor, engine::PullWindow { cursor, limit, until, pin: true }).await
+    }
+
+    async fn digest(&self, actor: &Actor, cursor: i64) -> Result<ScopeDigest> {
         let mut client = self.client().await?;
         let mut tx =
             PgTx::new(client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start().await?);
-        let out = engine::pull(&mut tx, actor, cursor, limit, Utc::now()).await?;
+        let out = engine::digest(&mut tx, actor, cursor, Utc::now()).await?;
         tx.commit().await?;
         Ok(out)
     }

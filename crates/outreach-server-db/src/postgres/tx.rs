@@ -330,10 +330,10 @@ impl Tx for PgTx<'_> {
         let stmt = self
             .tx
             .prepare_cached(&format!(
-                "SELECT {RECORD_COLUMNS} FROM records r WHERE r.seq > $1 AND {VISIBLE} ORDER BY r.seq LIMIT $4"
+                "SELECT {RECORD_COLUMNS} FROM records r WHERE r.seq > $1 AND r.seq <= $5 AND {VISIBLE} ORDER BY r.seq LIMIT $4"
             ))
             .await?;
-        let rows = self.tx.query(&stmt, &[&w.after, &areas, &clients, &w.limit]).await?;
+        let rows = self.tx.query(&stmt, &[&w.after, &areas, &clients, &w.limit, &w.until]).await?;
         rows.iter().map(rows::record).collect()
     }
 
@@ -343,10 +343,10 @@ impl Tx for PgTx<'_> {
             .tx
             .prepare_cached(&format!(
                 "SELECT {CONFLICT_COLUMNS} FROM conflicts c JOIN records r ON r.id = c.record_id \
-                 WHERE c.seq > $1 AND {VISIBLE} ORDER BY c.seq LIMIT $4"
+                 WHERE c.seq > $1 AND c.seq <= $5 AND {VISIBLE} ORDER BY c.seq LIMIT $4"
             ))
             .await?;
-        let rows = self.tx.query(&stmt, &[&w.after, &areas, &clients, &w.limit]).await?;
+        let rows = self.tx.query(&stmt, &[&w.after, &areas, &clients, &w.limit, &w.until]).await?;
         rows.iter().map(rows::conflict).collect()
     }
 
@@ -355,30 +355,30 @@ impl Tx for PgTx<'_> {
         let stmt = self
             .tx
             .prepare_cached(&format!(
-                "SELECT d.seq, d.record_id FROM scope_drops d WHERE {} ORDER BY d.seq LIMIT $5",
+                "SELECT d.seq, d.record_id FROM scope_drops d WHERE d.seq <= $6 AND {} ORDER BY d.seq LIMIT $5",
                 drops_where()
             ))
             .await?;
-        let rows = self.tx.query(&stmt, &[&w.after, &areas, &clients, &scope.worker, &w.limit]).await?;
+        let rows = self.tx.query(&stmt, &[&w.after, &areas, &clients, &scope.worker, &w.limit, &w.until]).await?;
         Ok(rows
             .iter()
             .map(|r| Ok::<_, tokio_postgres::Error>((r.try_get(0)?, r.try_get(1)?)))
             .collect::<Result<_, _>>()?)
     }
 
-    async fn count_after(&mut self, scope: &Scope, after: i64, cap: i64) -> Result<i64> {
+    async fn count_after(&mut self, scope: &Scope, after: i64, until: i64, cap: i64) -> Result<i64> {
         let (areas, clients) = (scope.area_list(), scope.caseload_list());
         let stmt = self
             .tx
             .prepare_cached(&format!(
-                "SELECT (SELECT count(*) FROM (SELECT 1 FROM records r WHERE r.seq > $1 AND {VISIBLE} LIMIT $5) x) \
+                "SELECT (SELECT count(*) FROM (SELECT 1 FROM records r WHERE r.seq > $1 AND r.seq <= $6 AND {VISIBLE} LIMIT $5) x) \
                  + (SELECT count(*) FROM (SELECT 1 FROM conflicts c JOIN records r ON r.id = c.record_id \
-                    WHERE c.seq > $1 AND {VISIBLE} LIMIT $5) y) \
-                 + (SELECT count(*) FROM (SELECT 1 FROM scope_drops d WHERE {} LIMIT $5) z)",
+                    WHERE c.seq > $1 AND c.seq <= $6 AND {VISIBLE} LIMIT $5) y) \
+                 + (SELECT count(*) FROM (SELECT 1 FROM scope_drops d WHERE d.seq <= $6 AND {} LIMIT $5) z)",
                 drops_where()
             ))
             .await?;
-        Ok(self.tx.query_one(&stmt, &[&after, &areas, &clients, &scope.worker, &cap]).await?.try_get(0)?)
+        Ok(self.tx.query_one(&stmt, &[&after, &areas, &clients, &scope.worker, &cap, &until]).await?.try_get(0)?)
     }
 
     async fn max_seq(&mut self) -> Result<i64> {

@@ -15,7 +15,7 @@ use crate::{Backend, Database};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use outreach_protocol::Mutation;
-use outreach_protocol::api::{Conflict, MutationResult, PullResponse, RecordChange};
+use outreach_protocol::api::{Conflict, MutationResult, PullResponse, RecordChange, ScopeDigest};
 use rusqlite::{Connection, TransactionBehavior};
 use serde_json::Value;
 use std::future::Future;
@@ -217,7 +217,19 @@ impl Database for SqliteDatabase {
 
     async fn pull(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullResponse> {
         let actor = actor.clone();
-        self.in_tx(move |tx| run_now(engine::pull(tx, &actor, cursor, limit, Utc::now()))?).await
+        let window = engine::PullWindow { cursor, limit, until: None, pin: false };
+        self.in_tx(move |tx| run_now(engine::pull(tx, &actor, window, Utc::now()))?).await
+    }
+
+    async fn pull_snapshot(&self, actor: &Actor, cursor: i64, limit: i64, until: Option<i64>) -> Result<PullResponse> {
+        let actor = actor.clone();
+        let window = engine::PullWindow { cursor, limit, until, pin: true };
+        self.in_tx(move |tx| run_now(engine::pull(tx, &actor, window, Utc::now()))?).await
+    }
+
+    async fn digest(&self, actor: &Actor, cursor: i64) -> Result<ScopeDigest> {
+        let actor = actor.clone();
+        self.in_tx(move |tx| run_now(engine::digest(tx, &actor, cursor, Utc::now()))?).await
     }
 
     async fn record(&self, actor: &Actor, id: Uuid) -> Result<Option<RecordChange>> {

@@ -218,9 +218,9 @@ impl Tx for SqliteTx<'_> {
     async fn records_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<StoredRecord>> {
         let (areas, clients) = scope_params(scope)?;
         let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT {RECORD_COLUMNS} FROM records r WHERE r.seq > ?1 AND {VISIBLE} ORDER BY r.seq LIMIT ?4"
+            "SELECT {RECORD_COLUMNS} FROM records r WHERE r.seq > ?1 AND r.seq <= ?5 AND {VISIBLE} ORDER BY r.seq LIMIT ?4"
         ))?;
-        let rows = stmt.query_map(params![w.after, areas, clients, w.limit], rows::record)?;
+        let rows = stmt.query_map(params![w.after, areas, clients, w.limit, w.until], rows::record)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -228,34 +228,34 @@ impl Tx for SqliteTx<'_> {
         let (areas, clients) = scope_params(scope)?;
         let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT {CONFLICT_COLUMNS} FROM conflicts c JOIN records r ON r.id = c.record_id \
-             WHERE c.seq > ?1 AND {VISIBLE} ORDER BY c.seq LIMIT ?4"
+             WHERE c.seq > ?1 AND c.seq <= ?5 AND {VISIBLE} ORDER BY c.seq LIMIT ?4"
         ))?;
-        let rows = stmt.query_map(params![w.after, areas, clients, w.limit], rows::conflict)?;
+        let rows = stmt.query_map(params![w.after, areas, clients, w.limit, w.until], rows::conflict)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     async fn drops_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<(i64, Uuid)>> {
         let (areas, clients) = scope_params(scope)?;
         let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT d.seq, d.record_id FROM scope_drops d WHERE {} ORDER BY d.seq LIMIT ?5",
+            "SELECT d.seq, d.record_id FROM scope_drops d WHERE d.seq <= ?6 AND {} ORDER BY d.seq LIMIT ?5",
             drops_where()
         ))?;
-        let rows = stmt.query_map(params![w.after, areas, clients, scope.worker, w.limit], |r| {
+        let rows = stmt.query_map(params![w.after, areas, clients, scope.worker, w.limit, w.until], |r| {
             Ok((r.get(0)?, rows::uuid(r, 1)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    async fn count_after(&mut self, scope: &Scope, after: i64, cap: i64) -> Result<i64> {
+    async fn count_after(&mut self, scope: &Scope, after: i64, until: i64, cap: i64) -> Result<i64> {
         let (areas, clients) = scope_params(scope)?;
         let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT (SELECT count(*) FROM (SELECT 1 FROM records r WHERE r.seq > ?1 AND {VISIBLE} LIMIT ?5)) \
+            "SELECT (SELECT count(*) FROM (SELECT 1 FROM records r WHERE r.seq > ?1 AND r.seq <= ?6 AND {VISIBLE} LIMIT ?5)) \
              + (SELECT count(*) FROM (SELECT 1 FROM conflicts c JOIN records r ON r.id = c.record_id \
-                WHERE c.seq > ?1 AND {VISIBLE} LIMIT ?5)) \
-             + (SELECT count(*) FROM (SELECT 1 FROM scope_drops d WHERE {} LIMIT ?5))",
+                WHERE c.seq > ?1 AND c.seq <= ?6 AND {VISIBLE} LIMIT ?5)) \
+             + (SELECT count(*) FROM (SELECT 1 FROM scope_drops d WHERE d.seq <= ?6 AND {} LIMIT ?5))",
             drops_where()
         ))?;
-        Ok(stmt.query_row(params![after, areas, clients, scope.worker, cap], |r| r.get(0))?)
+        Ok(stmt.query_row(params![after, areas, clients, scope.worker, cap, until], |r| r.get(0))?)
     }
 
     async fn max_seq(&mut self) -> Result<i64> {

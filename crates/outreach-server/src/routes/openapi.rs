@@ -20,6 +20,7 @@ pub const SERVED: &[(&str, &str)] = &[
     ("POST", "/api/v1/login"),
     ("POST", "/api/v1/sync/push"),
     ("GET", "/api/v1/sync/pull"),
+    ("GET", "/api/v1/sync/digest"),
     ("GET", "/api/v1/records/{id}"),
     ("POST", "/api/v1/conflicts/{id}/resolve"),
     ("GET", "/api/v1/reports/snapshot"),

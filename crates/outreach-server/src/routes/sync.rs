@@ -1,4 +1,4 @@
-//! `POST /api/v1/sync/push` and `GET /api/v1/sync/pull`.
+//! `POST /api/v1/sync/push`, `GET /api/v1/sync/pull` and `GET /api/v1/sync/digest`.
 
 use crate::AppState;
 use crate::auth::Authenticated;
@@ -7,7 +7,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
-use outreach_protocol::api::{ClockSkew, PullResponse, PushRequest, PushResponse, clock_too_far_ahead};
+use outreach_protocol::api::{ClockSkew, PullResponse, PushRequest, PushResponse, ScopeDigest, clock_too_far_ahead};
 use outreach_server_db::AuditEntry;
 use serde::Deserialize;
 use serde_json::json;
@@ -52,9 +52,13 @@ pub struct PullQuery {
     pub cursor: Option<i64>,
     /// Page size (default 500, at most 5000).
     pub limit: Option<i64>,
+    /// A later page of the snapshot pinned at this sequence.
+    pub until: Option<i64>,
 }
 
-/// The changes after `cursor` this device may see.
+/// The changes after `cursor` this device may see. A pull from 0 is a
+/// snapshot pinned at the highest sequence (`snapshot_seq`); one with
+/// `until` is a later page of that snapshot.
 pub async fn pull(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -68,5 +72,29 @@ pub async fn pull(
     if limit < 1 {
         return Err(ApiError::bad_request("limit must be at least 1"));
     }
-    Ok(Json(state.db.pull(&actor, cursor, limit.min(MAX_PULL_LIMIT)).await?))
+    if query.until.is_some_and(|u| u < 0) {
+        return Err(ApiError::bad_request("until must be 0 or more"));
+    }
+    Ok(Json(state.db.pull_snapshot(&actor, cursor, limit.min(MAX_PULL_LIMIT), query.until).await?))
+}
+
+/// `?cursor=N`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestQuery {
+    /// The device's pull cursor.
+    pub cursor: Option<i64>,
+}
+
+/// The count and hash of what this device should hold, per scope unit.
+pub async fn digest(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiQuery(query): ApiQuery<DigestQuery>,
+) -> Result<Json<ScopeDigest>, ApiError> {
+    let cursor = query.cursor.unwrap_or(0);
+    if cursor < 0 {
+        return Err(ApiError::bad_request("cursor must be 0 or more"));
+    }
+    Ok(Json(state.db.digest(&actor, cursor).await?))
 }

@@ -9,6 +9,13 @@
 //! [`outreach_sync::plan_incoming`], this module only carries it out. Every
 //! method is one transaction: a page is applied together with its cursor,
 //! a batch's results together with the outbox rows they remove.
+//!
+//! A pull from cursor 0 is a snapshot pinned at one server sequence: the
+//! sequence is kept in `sync_state` with each page until the snapshot is
+//! complete. The mirror also keeps each record's scope area, so the device
+//! can compare per-unit counts and hashes with the server's digest; units
+//! that differ are re-snapshotted, and their records the snapshot does not
+//! deliver again are removed (unless local changes to them wait).
 
 use super::{
     Outgoing, RawRecord, Store, Touched, commit, field_changes, load_raw, tick, timestamp, touch_full, write_outbox,
@@ -18,7 +25,9 @@ use crate::error::{Result, StoreError};
 use crate::store::{DB_FILE, KEY_FILE};
 use chrono::{DateTime, Utc};
 use outreach_domain::{AreaList, Body, DomainError, Hlc, RecordKind};
-use outreach_protocol::api::{Conflict, MutationResult, Outcome, PullResponse, RecordChange};
+use outreach_protocol::api::{
+    CASELOAD_UNIT, Conflict, MutationResult, Outcome, PullResponse, RecordChange, UnitDigest, digest_units,
+};
 use outreach_protocol::{Mutation, Op};
 use outreach_sync::{Acknowledged, IncomingPlan, PageApplied, PendingResolution, Snapshot, SyncStore, plan_incoming};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -38,6 +47,12 @@ const SERVER_URL: &str = "server_url";
 /// `sync_state` key: this device's bearer token, issued at sign-in. It is
 /// kept only inside the encrypted store.
 const DEVICE_TOKEN: &str = "device_token";
+/// `sync_state` key: the sequence a pinned snapshot under way is pinned at.
+const SNAPSHOT_UNTIL: &str = "snapshot_until";
+/// `sync_state` key: when the server's digest was last compared.
+const DIGEST_AT: &str = "digest_checked_at";
+/// How often the digest is compared (a day).
+const DIGEST_EVERY_HOURS: i64 = 24;
 /// How far ahead of this laptop's clock a received stamp may be and still
 /// move the local clock forward.
 const MAX_CLOCK_AHEAD_MS: i64 = 24 * 60 * 60 * 1000;
@@ -131,6 +146,11 @@ fn state_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+fn state_delete(conn: &Connection, key: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM sync_state WHERE key = ?1")?.execute([key])?;
+    Ok(())
+}
+
 fn cursor(conn: &Connection) -> Result<i64> {
     Ok(state_get(conn, CURSOR)?.and_then(|c| c.parse().ok()).unwrap_or(0))
 }
@@ -147,6 +167,7 @@ struct ServerCopy {
     hlc: Hlc,
     updated_at: DateTime<Utc>,
     updated_by: String,
+    area: Option<String>,
 }
 
 impl ServerCopy {
@@ -162,6 +183,7 @@ impl ServerCopy {
             hlc: c.hlc,
             updated_at: c.updated_at,
             updated_by: c.updated_by.clone(),
+            area: c.area.clone(),
         }
     }
 }
@@ -169,7 +191,7 @@ impl ServerCopy {
 fn load_mirror(conn: &Connection, id: Uuid) -> Result<Option<ServerCopy>> {
     let row = conn
         .prepare_cached(
-            "SELECT kind, client_id, data, version, seq, deleted, hlc, updated_at, updated_by FROM mirror WHERE id = ?1",
+            "SELECT kind, client_id, data, version, seq, deleted, hlc, updated_at, updated_by, area FROM mirror WHERE id = ?1",
         )?
         .query_row([id.to_string()], |r| {
             Ok((
@@ -182,10 +204,11 @@ fn load_mirror(conn: &Connection, id: Uuid) -> Result<Option<ServerCopy>> {
                 r.get::<_, String>(6)?,
                 r.get::<_, String>(7)?,
                 r.get::<_, String>(8)?,
+                r.get::<_, Option<String>>(9)?,
             ))
         })
         .optional()?;
-    let Some((kind, client_id, data, version, seq, deleted, hlc, updated_at, updated_by)) = row else {
+    let Some((kind, client_id, data, version, seq, deleted, hlc, updated_at, updated_by, area)) = row else {
         return Ok(None);
     };
     Ok(Some(ServerCopy {
@@ -199,13 +222,15 @@ fn load_mirror(conn: &Connection, id: Uuid) -> Result<Option<ServerCopy>> {
         hlc: hlc.parse().map_err(|e| bad_text("mirror hlc", e))?,
         updated_at: parse_time(&updated_at)?,
         updated_by,
+        area,
     }))
 }
 
 fn save_mirror(conn: &Connection, copy: &ServerCopy) -> Result<()> {
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO mirror (id, kind, client_id, data, version, seq, deleted, hlc, updated_at, updated_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT OR REPLACE INTO mirror (id, kind, client_id, data, version, seq, deleted, hlc, updated_at, updated_by,
+             area, resnapshot)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0)",
     )?
     .execute(params![
         copy.id.to_string(),
@@ -218,6 +243,7 @@ fn save_mirror(conn: &Connection, copy: &ServerCopy) -> Result<()> {
         copy.hlc.to_string(),
         timestamp(copy.updated_at),
         copy.updated_by,
+        copy.area,
     ])?;
     Ok(())
 }
@@ -410,6 +436,40 @@ fn save_conflict(conn: &Connection, c: &Conflict) -> Result<()> {
     Ok(())
 }
 
+/// Ends a re-snapshot: removes the records it was to deliver again but did
+/// not (the server no longer has them for this device), keeping any with
+/// local changes waiting (the server judges those when they are sent).
+/// Returns how many were removed.
+fn finish_resnapshot(conn: &Connection, actor: &audit::Actor, touched: &mut Touched) -> Result<usize> {
+    let gone: Vec<String> = conn
+        .prepare_cached("SELECT id FROM mirror WHERE resnapshot = 1 AND id NOT IN (SELECT record_id FROM outbox)")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in &gone {
+        let Ok(record) = Uuid::parse_str(id) else { continue };
+        let client = local_client(conn, record)?;
+        touch_full(touched, client);
+        audit::record(
+            conn,
+            actor,
+            AuditAction::Drop,
+            None,
+            Some(record),
+            client,
+            Some("not on the server for this worker (found by a digest check)"),
+        )?;
+        for sql in [
+            "DELETE FROM records WHERE id = ?1",
+            "DELETE FROM mirror WHERE id = ?1",
+            "DELETE FROM conflicts WHERE record_id = ?1",
+        ] {
+            conn.prepare_cached(sql)?.execute([id])?;
+        }
+    }
+    conn.prepare_cached("UPDATE mirror SET resnapshot = 0 WHERE resnapshot = 1")?.execute([])?;
+    Ok(gone.len())
+}
+
 impl Store {
     /// The oldest `limit` changes waiting to be pushed, in the order made
     /// (the same as [`Store::pending_mutations`]).
@@ -520,6 +580,12 @@ impl Store {
                 change,
             );
             if plan == IncomingPlan::Stale {
+                // Delivered again (by a re-snapshot, say): keep it, and
+                // learn its scope area if the mirror did not know it.
+                tx.prepare_cached(
+                    "UPDATE mirror SET resnapshot = 0, area = coalesce(?2, area) WHERE id = ?1 AND version = ?3",
+                )?
+                .execute(params![change.id.to_string(), change.area, change.version])?;
                 applied.stale += 1;
                 continue;
             }
@@ -592,6 +658,14 @@ impl Store {
         }
         let next = cursor(&tx)?.max(page.next_cursor);
         state_set(&tx, CURSOR, &next.to_string())?;
+        match page.snapshot_seq {
+            Some(until) if page.has_more => state_set(&tx, SNAPSHOT_UNTIL, &until.to_string())?,
+            Some(_) => {
+                state_delete(&tx, SNAPSHOT_UNTIL)?;
+                applied.dropped += finish_resnapshot(&tx, &self.actor, &mut touched)?;
+            }
+            None => state_delete(&tx, SNAPSHOT_UNTIL)?,
+        }
         commit(tx, &self.clock, self.summaries.then_some(&touched))?;
         self.reindex(&touched)?;
         Ok(applied)
@@ -600,6 +674,67 @@ impl Store {
     /// Where the next pull starts (0 before the first).
     pub fn sync_cursor(&self) -> Result<i64> {
         cursor(&self.conn)
+    }
+
+    /// The sequence the pinned snapshot under way is pinned at, if one is.
+    pub fn snapshot_until(&self) -> Result<Option<i64>> {
+        Ok(state_get(&self.conn, SNAPSHOT_UNTIL)?.and_then(|s| s.parse().ok()))
+    }
+
+    /// Whether the server's digest is due for comparison (never compared,
+    /// or not for a day).
+    pub fn digest_due(&self) -> Result<bool> {
+        let Some(at) = state_get(&self.conn, DIGEST_AT)? else { return Ok(true) };
+        Ok(parse_time(&at).map_or(true, |at| Utc::now() - at >= chrono::Duration::hours(DIGEST_EVERY_HOURS)))
+    }
+
+    /// Makes the digest due at the next sync (for tests and support).
+    #[doc(hidden)]
+    pub fn digest_due_now(&mut self) -> Result<()> {
+        state_delete(&self.conn, DIGEST_AT)
+    }
+
+    /// The mirror's count and hash per scope unit: records filed under one
+    /// of `areas` count under it, all others under [`CASELOAD_UNIT`].
+    pub fn local_digest(&self, areas: &[String]) -> Result<Vec<UnitDigest>> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, version, deleted, area FROM mirror")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, bool>(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<Vec<(String, i64, bool, Option<String>)>>>()?;
+        let mut records = Vec::with_capacity(rows.len());
+        for (id, version, deleted, area) in &rows {
+            let id = Uuid::parse_str(id).map_err(|e| bad_text("mirror id", e))?;
+            let unit = area.as_deref().filter(|a| areas.iter().any(|k| k == a)).unwrap_or(CASELOAD_UNIT);
+            records.push((unit, id, *version, *deleted));
+        }
+        Ok(digest_units(areas.iter().map(String::as_str).chain([CASELOAD_UNIT]), records))
+    }
+
+    /// Records that the digest was compared now; for `mismatched` units
+    /// (among the server's `areas` and [`CASELOAD_UNIT`]) starts a
+    /// re-snapshot: the cursor goes back to 0 and their mirror records are
+    /// marked, to be removed when the snapshot completes without them.
+    pub fn digest_checked(&mut self, areas: &[String], mismatched: &[String]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        state_set(&tx, DIGEST_AT, &timestamp(Utc::now()))?;
+        if !mismatched.is_empty() {
+            let known = serde_json::to_string(areas).map_err(|e| bad_text("areas", e))?;
+            for unit in mismatched {
+                if unit == CASELOAD_UNIT {
+                    tx.prepare_cached(
+                        "UPDATE mirror SET resnapshot = 1
+                         WHERE area IS NULL OR area NOT IN (SELECT value FROM json_each(?1))",
+                    )?
+                    .execute([&known])?;
+                } else {
+                    tx.prepare_cached("UPDATE mirror SET resnapshot = 1 WHERE area = ?1")?.execute([unit])?;
+                }
+            }
+            state_set(&tx, CURSOR, "0")?;
+            state_delete(&tx, SNAPSHOT_UNTIL)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// When the last complete sync finished.
@@ -922,5 +1057,21 @@ impl SyncStore for Store {
 
     fn wipe(&mut self) -> Result<Vec<PathBuf>> {
         Store::wipe(self)
+    }
+
+    fn snapshot_until(&self) -> Result<Option<i64>> {
+        Store::snapshot_until(self)
+    }
+
+    fn digest_due(&self) -> Result<bool> {
+        Store::digest_due(self)
+    }
+
+    fn local_digest(&self, areas: &[String]) -> Result<Vec<UnitDigest>> {
+        Store::local_digest(self, areas)
+    }
+
+    fn digest_checked(&mut self, areas: &[String], mismatched: &[String]) -> Result<()> {
+        Store::digest_checked(self, areas, mismatched)
     }
 }
