@@ -89,7 +89,7 @@ fn best_names<'a>(a: &'a Client, b: &'a Client) -> Option<(f64, &'a str, &'a str
         for (bn, b_shown) in &b_names {
             let s = names_alike(an, bn);
             if best.is_none_or(|(x, _, _)| s > x) {
-                best = Some((s, a_shown, b_shown));
+                best = Some((s, *a_shown, *b_shown));
             }
         }
     }

@@ -67,8 +67,11 @@ fn likely_duplicates_are_suggested_with_reasons_and_strangers_are_not() {
     // Same name, clearly different date of birth: not the same person.
     add(&mut store, person("John Smith", "Liverpool", Some((1950, 12, 1))));
     add(&mut store, person("Mary O'Neill", "Sefton", None));
-    for i in 0..30 {
-        add(&mut store, person(&format!("Person Number{i}"), "Halton", None));
+    // Strangers: no pair of them is alike enough to suggest.
+    for first in ["Alice", "Brian", "Chloe", "Derek", "Farid", "Hamza", "Kwame", "Moira", "Oscar", "Tomasz"] {
+        for last in ["Adams", "Okafor", "Nowak"] {
+            add(&mut store, person(&format!("{first} {last}"), "Halton", None));
+        }
     }
     let all = store.duplicate_suggestions(10).unwrap();
     assert_eq!(all.len(), 1, "{:?}", all.iter().map(|p| (p.client, p.other)).collect::<Vec<_>>());

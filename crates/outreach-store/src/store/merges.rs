@@ -15,7 +15,7 @@
 
 use super::{Store, Touched, load_live, load_raw};
 use crate::error::{Result, StoreError};
-use crate::summary::{self, ClientSummary};
+use crate::summary;
 use outreach_domain::duplicates::{self, Likeness};
 use outreach_domain::{Client, DomainError, Record, Sensitive};
 use rusqlite::{Connection, OptionalExtension};
@@ -133,9 +133,10 @@ impl Store {
                 links
             }
             None => {
-                let links = all_links(&self.conn)?;
-                changed.extend(touched.keys().filter(|id| links.contains_key(id)));
-                links
+                // What the links were before is not known: any touched
+                // client may have gained or lost one.
+                changed.extend(touched.keys());
+                all_links(&self.conn)?
             }
         };
         let mut also = BTreeSet::new();
@@ -372,19 +373,5 @@ impl Store {
         let detail = format!("{} possible duplicates", pairs.len());
         crate::audit::record(&self.conn, &self.actor, crate::AuditAction::Search, None, None, None, Some(&detail))?;
         Ok(pairs)
-    }
-
-    /// The summary row of a client even when it is merged away (for the
-    /// 'merged from' banner and comparisons).
-    pub fn client_summary_any(&self, id: Uuid) -> Result<Option<ClientSummary>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {} FROM client_index WHERE client_id = ?1 AND deleted <> 1",
-                summary::COLUMNS
-            ))?
-            .query_row([id.to_string()], summary::from_row)
-            .optional()?
-            .map(|(summary, _)| summary))
     }
 }
