@@ -11,8 +11,8 @@ use outreach_desk::inputs::{
 };
 use outreach_desk::views::{
     ActionPlan, ActionPlanView, AppStatus, AuditEntry, CaseConference, CaseloadPage, ClientOverview, ClientSummary,
-    Conflict, Contact, CountTally, ExportResult, Goal, NeedsAttention, OutcomeScore, RiskAssessment, Sighting,
-    SignInResult, StreetCount, SyncStatus, TeamReport,
+    Conflict, Contact, CountTally, DuplicateComparison, DuplicatePair, ExportResult, Goal, MergeDone, NeedsAttention,
+    OutcomeScore, RiskAssessment, Sighting, SignInResult, StreetCount, SyncStatus, TeamReport,
 };
 use outreach_desk::{Desk, DeskError, DeskResult};
 use serde_json::Value;
@@ -107,6 +107,42 @@ pub async fn update_client(desk: State<'_, Desk>, id: Uuid, changes: ClientChang
 #[tauri::command]
 pub async fn client_history(desk: State<'_, Desk>, id: Uuid) -> DeskResult<Vec<AuditEntry>> {
     run(&desk, move |d| d.client_history(id)).await
+}
+
+/// Likely duplicate pairs across the clients on this laptop.
+#[tauri::command]
+pub async fn duplicate_suggestions(desk: State<'_, Desk>) -> DeskResult<Vec<DuplicatePair>> {
+    run(&desk, move |d| d.duplicate_suggestions()).await
+}
+
+/// Clients that may be the same person as this one.
+#[tauri::command]
+pub async fn client_duplicates(desk: State<'_, Desk>, id: Uuid) -> DeskResult<Vec<DuplicatePair>> {
+    run(&desk, move |d| d.client_duplicates(id)).await
+}
+
+/// Two clients side by side, with the evidence.
+#[tauri::command]
+pub async fn compare_clients(desk: State<'_, Desk>, left: Uuid, right: Uuid) -> DeskResult<DuplicateComparison> {
+    run(&desk, move |d| d.compare_clients(left, right)).await
+}
+
+/// Merges one client into another (the survivor).
+#[tauri::command]
+pub async fn merge_clients(desk: State<'_, Desk>, merged: Uuid, into: Uuid) -> DeskResult<MergeDone> {
+    run(&desk, move |d| d.merge_clients(merged, into)).await
+}
+
+/// Undoes a merge.
+#[tauri::command]
+pub async fn unmerge_client(desk: State<'_, Desk>, id: Uuid) -> DeskResult<ClientOverview> {
+    run(&desk, move |d| d.unmerge_client(id)).await
+}
+
+/// Records that two clients are not the same person.
+#[tauri::command]
+pub async fn dismiss_duplicate(desk: State<'_, Desk>, client_id: Uuid, other_id: Uuid) -> DeskResult<()> {
+    run(&desk, move |d| d.dismiss_duplicate(client_id, other_id)).await
 }
 
 /// A client's risk assessments.

@@ -472,6 +472,50 @@ export interface ClientOverview {
   /** The 20 most recent contacts, newest first. */
   recentContacts: Contact[];
   workers: CaseloadAssignment[];
+  /** The merged-away id that was opened, when this page shows its survivor. */
+  openedAs: Id | null;
+  /** Clients merged into this one (their records show here too). */
+  mergedFrom: MergedFrom[];
+}
+
+/** A client merged into the one shown. */
+export interface MergedFrom {
+  id: Id;
+  displayName: string;
+  /** Merged straight into this client, so the merge can be undone here. */
+  canUndo: boolean;
+}
+
+/** Two clients that may be the same person, and why. */
+export interface DuplicatePair {
+  clientId: Id;
+  clientName: string;
+  otherId: Id;
+  otherName: string;
+  /** 0 to 100: how alike. */
+  score: number;
+  /** The evidence in plain words ("names alike: Jon Smith / John Smith", "same area"). */
+  reasons: string[];
+}
+
+/** Two client records side by side, for deciding whether to merge. */
+export interface DuplicateComparison {
+  left: ClientProfile;
+  leftContacts: number;
+  right: ClientProfile;
+  rightContacts: number;
+  score: number;
+  reasons: string[];
+  /** Why they cannot be the same person, when they cannot. */
+  ruledOut: string | null;
+}
+
+/** What a merge did, so the UI can offer to undo it. */
+export interface MergeDone {
+  /** The client merged away (undo takes this id). */
+  mergedId: Id;
+  /** The survivor's page. */
+  survivor: ClientOverview;
 }
 
 /** A consent decision to record. */
@@ -989,6 +1033,15 @@ export interface Backend {
   addClient(input: ClientInput): Promise<ClientSummary>;
   updateClient(id: Id, changes: ClientChanges): Promise<ClientOverview>;
   clientHistory(id: Id): Promise<AuditEntry[]>;
+  // Possible duplicates (the same person recorded twice)
+  duplicateSuggestions(): Promise<DuplicatePair[]>;
+  clientDuplicates(id: Id): Promise<DuplicatePair[]>;
+  compareClients(left: Id, right: Id): Promise<DuplicateComparison>;
+  /** Merges `merged` into `into` (the survivor); undo with {@link Backend.unmergeClient}. */
+  mergeClients(merged: Id, into: Id): Promise<MergeDone>;
+  unmergeClient(id: Id): Promise<ClientOverview>;
+  /** Records that two clients are not the same person, so the pair is not suggested again. */
+  dismissDuplicate(clientId: Id, otherId: Id): Promise<void>;
   // Risk
   /** Every version, newest first, amended originals included (marked `supersededBy`). */
   riskAssessments(clientId: Id): Promise<RiskAssessment[]>;
@@ -1049,6 +1102,12 @@ export const tauriBackend: Backend = {
   addClient: (input) => call("add_client", { input }),
   updateClient: (id, changes) => call("update_client", { id, changes }),
   clientHistory: (id) => call("client_history", { id }),
+  duplicateSuggestions: () => call("duplicate_suggestions"),
+  clientDuplicates: (id) => call("client_duplicates", { id }),
+  compareClients: (left, right) => call("compare_clients", { left, right }),
+  mergeClients: (merged, into) => call("merge_clients", { merged, into }),
+  unmergeClient: (id) => call("unmerge_client", { id }),
+  dismissDuplicate: (clientId, otherId) => call("dismiss_duplicate", { clientId, otherId }),
   riskAssessments: (clientId) => call("risk_assessments", { clientId }),
   saveRisk: (input) => call("save_risk", { input }),
   completeRisk: (id) => call("complete_risk", { id }),

@@ -239,6 +239,36 @@ pub enum ClientCommand {
         /// Client id
         id: String,
     },
+    /// Possible duplicates: clients that may be the same person recorded twice
+    Duplicates {
+        /// Only those of this client
+        #[arg(long)]
+        of: Option<String>,
+        /// How many pairs
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Merge a client into another (the same person): its records then show under the other
+    Merge {
+        /// The client merged away
+        id: String,
+        /// The client that stays
+        #[arg(long)]
+        into: String,
+    },
+    /// Undo a merge: the client is its own person again
+    Unmerge {
+        /// The merged-away client
+        id: String,
+    },
+    /// Record that two clients are not the same person, so they are not suggested again
+    NotSame {
+        /// One client
+        id: String,
+        /// The other
+        #[arg(long)]
+        other: String,
+    },
 }
 
 pub fn client(store: &mut Store, command: ClientCommand, today: NaiveDate) -> Result<Output> {
@@ -302,7 +332,63 @@ pub fn client(store: &mut Store, command: ClientCommand, today: NaiveDate) -> Re
             store.delete::<Client>(id)?;
             Ok(Output::new(serde_json::json!({ "deleted": id }), format!("Deleted client {id}")))
         }
+        ClientCommand::Duplicates { of, limit } => {
+            let mut pairs = match of {
+                Some(id) => {
+                    let id = store.resolve_id(RecordKind::Client, &id)?;
+                    store.duplicates_of(id)?
+                }
+                None => store.duplicate_suggestions(limit)?,
+            };
+            pairs.truncate(limit);
+            let text = duplicate_lines(&pairs);
+            Ok(Output::new(&pairs, text))
+        }
+        ClientCommand::Merge { id, into } => {
+            let merged = store.resolve_id(RecordKind::Client, &id)?;
+            let into = store.resolve_id(RecordKind::Client, &into)?;
+            let record = store.merge_clients(merged, into)?;
+            let survivor = record.body.merged_into.unwrap_or(into);
+            let text = format!(
+                "Merged {} ({merged}) into {survivor}; undo with: outreach client unmerge {merged}",
+                record.body.display_name()
+            );
+            Ok(Output::new(&record, text))
+        }
+        ClientCommand::Unmerge { id } => {
+            let id = store.resolve_id(RecordKind::Client, &id)?;
+            let record = store.unmerge_client(id)?;
+            Ok(Output::new(&record, format!("Merge undone: {id} is its own client again")))
+        }
+        ClientCommand::NotSame { id, other } => {
+            let id = store.resolve_id(RecordKind::Client, &id)?;
+            let other = store.resolve_id(RecordKind::Client, &other)?;
+            let record = store.dismiss_duplicate(id, other)?;
+            Ok(Output::new(&record, format!("Noted: {id} and {other} are not the same person")))
+        }
     }
+}
+
+fn duplicate_lines(pairs: &[outreach_store::DuplicatePair]) -> String {
+    if pairs.is_empty() {
+        return "No possible duplicates.".into();
+    }
+    let mut t = String::new();
+    for p in pairs {
+        let reasons: Vec<&str> = p.likeness.reasons.iter().map(|r| r.expose().as_str()).collect();
+        let _ = writeln!(
+            t,
+            "{:>3}%  {} {}  /  {} {}\n      {}",
+            (p.likeness.score * 100.0).round(),
+            p.client,
+            p.client_name.expose(),
+            p.other,
+            p.other_name.expose(),
+            reasons.join("; ")
+        );
+    }
+    t.pop();
+    t
 }
 
 fn show_text(o: &outreach_store::ClientOverview) -> String {

@@ -287,3 +287,33 @@ fn demo_data_fills_a_new_store() {
     assert_eq!(info["user"], "demo.worker");
     assert!(info["pending_changes"].as_u64().unwrap() > 240);
 }
+
+#[test]
+fn duplicates_merge_and_unmerge_through_the_cli() {
+    let dir = init();
+    let d = dir.path();
+    let add = |name: &str, area: &str| {
+        id(&json(d, &["client", "add", "--name", name, "--dob", "1979-03-12", "--area", area, "--gender", "male"]))
+    };
+    let jon = add("Jon Smith", "Liverpool");
+    let john = add("John Smith", "Sefton");
+    let pairs = json(d, &["client", "duplicates"]);
+    assert_eq!(pairs.as_array().unwrap().len(), 1, "{pairs}");
+    let reasons = pairs[0]["likeness"]["reasons"].as_array().unwrap();
+    assert!(reasons.iter().any(|r| r == "same date of birth"), "{reasons:?}");
+
+    let merged = json(d, &["client", "merge", &jon, "--into", &john]);
+    assert_eq!(merged["body"]["merged_into"], Value::from(john.clone()));
+    assert_eq!(merged["body"]["area"], "Sefton");
+    assert!(json(d, &["client", "duplicates"]).as_array().unwrap().is_empty());
+    let shown = json(d, &["client", "show", &jon]);
+    assert_eq!(shown["client"]["meta"]["id"], Value::from(john.clone()));
+    assert_eq!(shown["opened_as"], Value::from(jon.clone()));
+    assert!(!outreach(d, &["client", "merge", &john, "--into", &jon]).status.success(), "a loop is refused");
+
+    let back = json(d, &["client", "unmerge", &jon]);
+    assert_eq!(back["body"]["merged_into"], Value::Null);
+    assert_eq!(back["body"]["area"], "Liverpool");
+    json(d, &["client", "not-same", &jon, "--other", &john]);
+    assert!(json(d, &["client", "duplicates", "--of", &john]).as_array().unwrap().is_empty());
+}

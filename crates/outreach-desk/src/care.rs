@@ -211,6 +211,9 @@ impl Desk {
                 consents: consents(input.consents.unwrap_or_default(), &[], &user, today),
                 safety_flags: flags(input.safety_flags.unwrap_or_default(), &[], &user, today),
                 closed_on: None,
+                merged_into: None,
+                area_before_merge: None,
+                not_same_as: Default::default(),
             };
             let id = store.create(client)?.meta.id;
             if input.assign_to_me.unwrap_or(true) {

@@ -18,6 +18,7 @@ pub mod views;
 
 mod care;
 mod count;
+mod duplicates;
 mod report;
 mod schedule;
 mod sync;

@@ -572,6 +572,83 @@ pub struct ClientOverview {
     pub recent_contacts: Vec<Contact>,
     /// Workers on the case.
     pub workers: Vec<CaseloadAssignment>,
+    /// The merged-away id that was opened, when the page shows its survivor.
+    pub opened_as: Option<Uuid>,
+    /// Clients merged into this one (their records show here too).
+    pub merged_from: Vec<MergedFrom>,
+}
+
+/// A client merged into the one shown, for the 'merged from' banner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MergedFrom {
+    /// The merged-away client's id.
+    pub id: Uuid,
+    /// Its list name.
+    pub display_name: String,
+    /// Merged straight into this client, so the merge can be undone here.
+    pub can_undo: bool,
+}
+
+/// Two clients that may be the same person, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DuplicatePair {
+    /// One client.
+    pub client_id: Uuid,
+    /// Its list name.
+    pub client_name: String,
+    /// The other.
+    pub other_id: Uuid,
+    /// Its list name.
+    pub other_name: String,
+    /// 0 to 100: how alike.
+    pub score: u8,
+    /// The evidence, in plain words.
+    pub reasons: Vec<String>,
+}
+
+impl From<&outreach_store::DuplicatePair> for DuplicatePair {
+    fn from(p: &outreach_store::DuplicatePair) -> Self {
+        Self {
+            client_id: p.client,
+            client_name: p.client_name.expose().clone(),
+            other_id: p.other,
+            other_name: p.other_name.expose().clone(),
+            score: (p.likeness.score * 100.0).round().clamp(0.0, 100.0) as u8,
+            reasons: p.likeness.reasons.iter().map(|r| r.expose().clone()).collect(),
+        }
+    }
+}
+
+/// Two client records side by side, for deciding whether to merge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DuplicateComparison {
+    /// One client's details.
+    pub left: ClientProfile,
+    /// Its contacts on this laptop.
+    pub left_contacts: usize,
+    /// The other's.
+    pub right: ClientProfile,
+    /// Its contacts on this laptop.
+    pub right_contacts: usize,
+    /// 0 to 100: how alike.
+    pub score: u8,
+    /// The evidence, for and against, in plain words.
+    pub reasons: Vec<String>,
+    /// Why they cannot be the same person, when they cannot.
+    pub ruled_out: Option<String>,
+}
+
+/// What a merge did, so the UI can offer to undo it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MergeDone {
+    /// The client merged away (undo takes this id).
+    pub merged_id: Uuid,
+    /// The survivor's page, with the merged client's records.
+    pub survivor: ClientOverview,
 }
 
 impl ClientOverview {
@@ -628,6 +705,12 @@ impl ClientOverview {
                     started_on: a.body.started_on,
                     ended_on: a.body.ended_on,
                 })
+                .collect(),
+            opened_as: o.opened_as,
+            merged_from: o
+                .merged_from
+                .iter()
+                .map(|m| MergedFrom { id: m.id, display_name: m.display_name.expose().clone(), can_undo: m.direct })
                 .collect(),
         }
     }

@@ -221,6 +221,19 @@ pub struct Client {
     pub safety_flags: Vec<SafetyFlag>,
     /// When the case was closed, if it is.
     pub closed_on: Option<NaiveDate>,
+    /// Set when this record turned out to be the same person as another
+    /// client (the survivor): it is then shown as, and its records listed
+    /// under, the survivor. Clearing it undoes the merge.
+    #[serde(default)]
+    pub merged_into: Option<Uuid>,
+    /// The area this client had before it was merged (a merge gives it the
+    /// survivor's area, so its records follow); undo puts it back.
+    #[serde(default)]
+    pub area_before_merge: Option<String>,
+    /// Clients a worker has said are not this person, so they are not
+    /// suggested as duplicates again.
+    #[serde(default)]
+    pub not_same_as: BTreeSet<Uuid>,
 }
 
 impl Client {

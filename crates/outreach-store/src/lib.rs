@@ -24,6 +24,7 @@ pub mod summary;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use error::{Result, StoreError};
+pub use store::merges::{DuplicatePair, MergedClient};
 pub use store::sync::NeedsAttention;
 pub use store::{ClientOverview, CountReport, Store};
 pub use summary::{ClientFilter, ClientSummary};

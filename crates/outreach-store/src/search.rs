@@ -15,86 +15,12 @@
 
 use crate::summary::{ClientFilter, ClientSummary};
 use chrono::NaiveDate;
+/// Re-exported: the store and its callers normalise names the same way the
+/// duplicate check in `outreach_domain::names` does.
+pub use outreach_domain::names::normalise;
+use outreach_domain::names::{NICKNAMES, name_score, nickname_groups};
 use std::collections::HashMap;
-use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
-
-/// Lower-cases, strips accents and punctuation, and collapses spaces.
-pub fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut space = true;
-    for c in text.nfkd() {
-        if unicode_normalization::char::is_combining_mark(c) {
-            continue;
-        }
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-            space = false;
-        } else if !space && (c.is_whitespace() || c == '-' || c == '.' || c == ',' || c == '/') {
-            out.push(' ');
-            space = true;
-        }
-        // apostrophes and other marks vanish: O'Brien -> obrien
-    }
-    while out.ends_with(' ') {
-        out.pop();
-    }
-    out
-}
-
-/// Groups of names that are the same name to a worker (nicknames and short
-/// forms). Each group's first entry is its canonical form.
-const NICKNAMES: &[&[&str]] = &[
-    &["william", "bill", "billy", "will", "willy", "liam"],
-    &["robert", "bob", "bobby", "rob", "robbie", "bert"],
-    &["richard", "rick", "ricky", "dick", "rich", "richie"],
-    &["james", "jim", "jimmy", "jamie", "jimbo"],
-    &["john", "jack", "johnny", "jon", "jonny"],
-    &["michael", "mike", "mick", "micky", "mikey"],
-    &["david", "dave", "davey", "davy"],
-    &["stephen", "steven", "steve", "stevie"],
-    &["anthony", "tony", "ant"],
-    &["christopher", "chris", "kit"],
-    &["daniel", "dan", "danny"],
-    &["thomas", "tom", "tommy"],
-    &["joseph", "joe", "joey"],
-    &["edward", "ed", "eddie", "ted", "ned"],
-    &["patrick", "pat", "paddy"],
-    &["peter", "pete"],
-    &["andrew", "andy", "drew"],
-    &["alexander", "alex", "sandy"],
-    &["matthew", "matt"],
-    &["nicholas", "nick", "nicky"],
-    &["samuel", "sam", "sammy"],
-    &["benjamin", "ben", "benny"],
-    &["francis", "frank", "frankie"],
-    &["kenneth", "ken", "kenny"],
-    &["terence", "terry"],
-    &["lawrence", "larry", "laurie"],
-    &["gerald", "gerry", "jerry"],
-    &["elizabeth", "liz", "lizzie", "beth", "betty", "eliza"],
-    &["margaret", "maggie", "meg", "peggy", "maggy"],
-    &["katherine", "catherine", "kate", "katie", "cath", "cathy", "kath", "kathy"],
-    &["susan", "sue", "susie"],
-    &["jennifer", "jen", "jenny"],
-    &["rebecca", "becky", "becca"],
-    &["deborah", "debbie", "deb"],
-    &["patricia", "trish", "patsy", "tricia"],
-    &["victoria", "vicky", "tori"],
-    &["samantha", "sam", "sammy"],
-    &["alexandra", "alex", "lexi"],
-    &["christine", "chris", "chrissie", "tina"],
-    &["jacqueline", "jackie"],
-    &["josephine", "jo", "josie"],
-];
-
-fn nickname_groups(word: &str) -> impl Iterator<Item = usize> + '_ {
-    NICKNAMES.iter().enumerate().filter(move |(_, g)| g.contains(&word)).map(|(i, _)| i)
-}
-
-fn same_name(a: &str, b: &str) -> bool {
-    nickname_groups(a).any(|g| NICKNAMES[g].contains(&b))
-}
 
 type Gram = [char; 3];
 
@@ -113,33 +39,6 @@ fn grams_of(text: &str) -> Vec<Gram> {
     out.sort_unstable();
     out.dedup();
     out
-}
-
-/// Similarity of a query word to a name word, 0 to 1.
-fn word_similarity(q: &str, n: &str) -> f64 {
-    if q == n {
-        1.0
-    } else if n.starts_with(q) && q.chars().count() >= 2 {
-        0.9 + 0.05 * (q.len() as f64 / n.len() as f64)
-    } else if same_name(q, n) {
-        0.92
-    } else if q.chars().count() >= 3 && n.contains(q) {
-        0.85
-    } else {
-        strsim::jaro_winkler(q, n)
-    }
-}
-
-/// How well `query` (normalised) matches one normalised name, 0 to 1: the
-/// mean over query words of their best match among the name's words.
-fn name_score(query_words: &[&str], name: &str) -> f64 {
-    let name_words: Vec<&str> = name.split(' ').filter(|w| !w.is_empty()).collect();
-    if name_words.is_empty() || query_words.is_empty() {
-        return 0.0;
-    }
-    let total: f64 =
-        query_words.iter().map(|q| name_words.iter().map(|n| word_similarity(q, n)).fold(0.0, f64::max)).sum();
-    total / query_words.len() as f64
 }
 
 /// Results below this score are not shown.
@@ -225,6 +124,54 @@ impl SearchIndex {
         }
         hits.sort_unstable_by(order);
         hits.into_iter().skip(offset).take(limit).map(|s| s.summary.clone()).collect()
+    }
+
+    /// The ids of every client in the index.
+    pub fn ids(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.by_id.keys().copied()
+    }
+
+    /// Up to `k` other clients sharing the most name trigrams (nicknames
+    /// counted) with client `id`: the candidates the duplicate check
+    /// compares it with, found without comparing every pair.
+    pub fn neighbours(&self, id: Uuid, k: usize) -> Vec<Uuid> {
+        let Some(&own) = self.by_id.get(&id) else {
+            return vec![];
+        };
+        let Some(slot) = self.slots[own].as_ref() else {
+            return vec![];
+        };
+        let mut grams = Vec::new();
+        for name in &slot.names {
+            for word in name.split(' ').filter(|w| !w.is_empty()) {
+                grams_of_word(word, &mut grams);
+                for group in nickname_groups(word) {
+                    for alt in NICKNAMES[group] {
+                        grams_of_word(alt, &mut grams);
+                    }
+                }
+            }
+        }
+        grams.sort_unstable();
+        grams.dedup();
+        let mut overlap: HashMap<u32, u32> = HashMap::new();
+        for gram in &grams {
+            if let Some(posting) = self.grams.get(gram) {
+                for &other in posting {
+                    if other as usize != own && self.slots[other as usize].is_some() {
+                        *overlap.entry(other).or_default() += 1;
+                    }
+                }
+            }
+        }
+        let mut best: Vec<(u32, u32)> = overlap.into_iter().collect();
+        let order = |a: &(u32, u32), b: &(u32, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+        if best.len() > k {
+            best.select_nth_unstable_by(k, order);
+            best.truncate(k);
+        }
+        best.sort_unstable_by(order);
+        best.into_iter().filter_map(|(s, _)| self.slots[s as usize].as_ref()).map(|s| s.summary.id).collect()
     }
 
     /// Clients whose names or aliases match `query`, best first. A query
@@ -335,12 +282,6 @@ mod tests {
     fn top(idx: &SearchIndex, q: &str) -> Vec<String> {
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         idx.search(q, &ClientFilter::default(), today, 5).into_iter().map(|s| s.display_name.expose().clone()).collect()
-    }
-
-    #[test]
-    fn normalise_strips_case_accents_and_marks() {
-        assert_eq!(normalise("  Zoë  O'Brien-Smith "), "zoe obrien smith");
-        assert_eq!(normalise("ŁUKASZ"), "łukasz");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
 pub mod desk_queries;
+pub mod merges;
 pub mod sync;
 
 /// File name of the encrypted database inside the data folder.
@@ -34,6 +35,9 @@ pub struct Store {
     areas: AreaList,
     clock: Hlc,
     search: Option<SearchIndex>,
+    /// Which client was merged into which, read on first use and dropped
+    /// when a change touches a merge (see [`merges`]).
+    merges: std::cell::RefCell<Option<std::collections::HashMap<Uuid, Uuid>>>,
     /// False only for a store held at schema 1 by upgrade tests, which
     /// predates the summary table.
     summaries: bool,
@@ -276,6 +280,10 @@ pub struct ClientOverview {
     pub recent_contacts: Vec<Record<outreach_domain::Contact>>,
     /// Caseload assignments.
     pub caseload: Vec<Record<outreach_domain::CaseloadAssignment>>,
+    /// The merged-away id that was opened, when it was not this client's.
+    pub opened_as: Option<Uuid>,
+    /// Clients merged into this one (their records are listed here too).
+    pub merged_from: Vec<merges::MergedClient>,
 }
 
 /// A street count with its sightings and the figures for its return.
@@ -345,6 +353,7 @@ impl Store {
             areas: AreaList::default(),
             clock,
             search: None,
+            merges: Default::default(),
             summaries: version >= 2,
             outbox_by_reference: version >= 4,
         })
@@ -403,6 +412,7 @@ impl Store {
             areas: AreaList::default(),
             clock,
             search: None,
+            merges: Default::default(),
             summaries: true,
             outbox_by_reference: true,
         })
@@ -591,6 +601,17 @@ impl Store {
     /// Brings the in-memory search index up to date for the clients a
     /// committed change touched.
     fn reindex(&mut self, touched: &Touched) -> Result<()> {
+        let also = self.merges_touched(touched)?;
+        let mut widened;
+        let touched = if also.is_empty() {
+            touched
+        } else {
+            widened = touched.clone();
+            for id in also {
+                widened.insert(id, Refresh::Full);
+            }
+            &widened
+        };
         let Some(index) = &mut self.search else {
             return Ok(());
         };
@@ -615,6 +636,17 @@ impl Store {
     /// Changes a record that is not signed off. `change` edits a copy of the
     /// body; fields this version does not know are kept as they are.
     pub fn update<T: Body>(&mut self, id: Uuid, change: impl FnOnce(&mut T)) -> Result<Record<T>> {
+        self.update_noting(id, change, None)
+    }
+
+    /// [`Store::update`] with a note on the audit entry (ids only, never
+    /// personal data), e.g. that the change was a merge.
+    pub(crate) fn update_noting<T: Body>(
+        &mut self,
+        id: Uuid,
+        change: impl FnOnce(&mut T),
+        detail: Option<&str>,
+    ) -> Result<Record<T>> {
         let tx = self.conn.transaction()?;
         let (mut record, stored) = load_live::<T>(&tx, id)?;
         if record.body.is_signed_off() {
@@ -670,7 +702,7 @@ impl Store {
                 at: &at,
             },
         )?;
-        audit::record(&tx, &self.actor, AuditAction::Update, Some(T::KIND), Some(id), client_id, None)?;
+        audit::record(&tx, &self.actor, AuditAction::Update, Some(T::KIND), Some(id), client_id, detail)?;
         record.meta.updated_at = now;
         record.meta.updated_by = self.actor.user.clone();
         record.meta.device = self.actor.device;
@@ -736,30 +768,41 @@ impl Store {
     /// A client's current records of kind `T` (not deleted, not superseded
     /// by an amendment), most recent first. Not audited on its own: callers
     /// that show them audit the client read.
+    ///
+    /// A client merged into another is the same person: asking for either
+    /// lists the records of the survivor and of every client merged into it.
     pub fn list_for_client<T: Body>(&self, client_id: Uuid, limit: Option<usize>) -> Result<Vec<Record<T>>> {
+        let family = self.same_person(client_id)?;
         self.query_records::<T>(
-            "client_id = ?1 AND kind = ?2 AND deleted = 0
+            "client_id IN (SELECT value FROM json_each(?1)) AND kind = ?2 AND deleted = 0
              AND NOT EXISTS (SELECT 1 FROM records a WHERE a.amends = records.id AND a.deleted = 0)",
-            client_id,
+            &family,
             limit,
         )
     }
 
     /// Every version of a client's records of kind `T`, including amended
-    /// originals, most recent first (the history view).
+    /// originals, most recent first (the history view); merged clients'
+    /// records included, as [`Store::list_for_client`].
     pub fn history_for_client<T: Body>(&self, client_id: Uuid) -> Result<Vec<Record<T>>> {
-        self.query_records::<T>("client_id = ?1 AND kind = ?2 AND deleted = 0", client_id, None)
+        let family = self.same_person(client_id)?;
+        self.query_records::<T>(
+            "client_id IN (SELECT value FROM json_each(?1)) AND kind = ?2 AND deleted = 0",
+            &family,
+            None,
+        )
     }
 
-    fn query_records<T: Body>(&self, condition: &str, key: Uuid, limit: Option<usize>) -> Result<Vec<Record<T>>> {
+    fn query_records<T: Body>(&self, condition: &str, keys: &[Uuid], limit: Option<usize>) -> Result<Vec<Record<T>>> {
         let sql = format!(
             "SELECT {RECORD_COLUMNS} FROM records WHERE {condition} ORDER BY occurred_at DESC, id DESC LIMIT ?3"
         );
         let limit = limit.map_or(-1, |l| l as i64);
+        let keys = Value::from(keys.iter().map(|k| Value::from(k.to_string())).collect::<Vec<_>>()).to_string();
         let raws: Vec<RawRecord> = self
             .conn
             .prepare_cached(&sql)?
-            .query_map(params![key.to_string(), T::KIND.as_str(), limit], raw_from_row)?
+            .query_map(params![keys, T::KIND.as_str(), limit], raw_from_row)?
             .collect::<Result<_, _>>()?;
         raws.into_iter().map(decode).collect()
     }
@@ -830,9 +873,15 @@ impl Store {
     }
 
     /// Everything a client's page shows, read in one go and audited once.
-    pub fn client_overview(&mut self, id: Uuid, today: NaiveDate) -> Result<ClientOverview> {
+    ///
+    /// A client merged into another opens as the survivor (`opened_as` says
+    /// which id was asked for), with every merged client's records.
+    pub fn client_overview(&mut self, asked: Uuid, today: NaiveDate) -> Result<ClientOverview> {
         use outreach_domain::{RiskAssessment, RiskStatus};
+        load_live::<outreach_domain::Client>(&self.conn, asked)?;
+        let id = self.survivor(asked)?;
         let (client, _) = load_live::<outreach_domain::Client>(&self.conn, id)?;
+        let merged_from = self.merged_into_client(id)?;
         let risks: Vec<Record<RiskAssessment>> = self.list_for_client(id, None)?;
         let (completed, draft_risks): (Vec<_>, Vec<_>) =
             risks.into_iter().partition(|r| r.body.status == RiskStatus::Completed);
@@ -852,6 +901,8 @@ impl Store {
             recent_contacts: self.list_for_client(id, Some(RECENT_CONTACTS))?,
             caseload: self.list_for_client(id, None)?,
             client,
+            opened_as: (asked != id).then_some(asked),
+            merged_from,
         };
         audit::record(&self.conn, &self.actor, AuditAction::Read, Some(RecordKind::Client), Some(id), Some(id), None)?;
         Ok(overview)

@@ -121,6 +121,17 @@ pub fn refresh(conn: &Connection, client_id: Uuid, today: NaiveDate) -> Result<(
         conn.prepare_cached("DELETE FROM client_index WHERE client_id = ?1")?.execute([&id])?;
         return Ok(());
     };
+    // A client merged into another is listed and found as the survivor
+    // only; its row stays, marked 2, so it can come back on undo.
+    let merged_away =
+        client.merged_into.is_some() && crate::store::merges::survivor_in(conn, client_id)?.0 != client_id;
+    let hidden: i64 = if deleted {
+        1
+    } else if merged_away {
+        2
+    } else {
+        0
+    };
     let latest_risk: Option<String> = conn
         .prepare_cached(
             "SELECT r.data FROM records r
@@ -183,7 +194,7 @@ pub fn refresh(conn: &Connection, client_id: Uuid, today: NaiveDate) -> Result<(
         last_contact,
         workers.join(","),
         client.closed_on.map(|d| d.to_string()),
-        deleted,
+        hidden,
     ])?;
     Ok(())
 }

@@ -410,6 +410,9 @@ impl Generator {
             consents,
             safety_flags,
             closed_on: None,
+            merged_into: None,
+            area_before_merge: None,
+            not_same_as: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@ import { label, plural, relativeDays, shortDate, todayIso } from "../lib/format"
 import { isTypingTarget } from "../lib/shortcuts";
 import { AREAS } from "../lib/areas";
 import { Checkbox, ErrorBox, Flags, RiskBadge } from "../components/ui";
+import { DuplicatesNotice } from "../components/Duplicates";
 
 /** Rows per page. */
 export const PAGE_SIZE = 50;
@@ -171,6 +172,7 @@ export function CaseloadScreen(): JSX.Element {
               {scope.value === "mine" ? "Clients you hold" : "Everyone on this computer"}. Type to search names, aliases
               and descriptions; ↑ ↓ and Enter to open.
             </p>
+            <DuplicatesNotice />
           </div>
           <div class="row" role="group" aria-label="Whose clients">
             <button

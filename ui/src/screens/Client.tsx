@@ -11,6 +11,7 @@ import { label, plural, relativeDays, shortDate, shortDateTime, todayIso } from 
 import { CLIENT_TABS, type ClientTab } from "../lib/route";
 import { isTypingTarget } from "../lib/shortcuts";
 import { Loaded, Meter, RiskBadge, useLoad } from "../components/ui";
+import { ClientDuplicateBanners } from "../components/Duplicates";
 import { AddConsent, EditClient } from "./EditClient";
 import { RiskTab } from "./Risk";
 import { PlanTab } from "./Plan";
@@ -63,6 +64,7 @@ export function ClientScreen(props: { id: string; tab: ClientTab }): JSX.Element
         {(o) => (
           <>
             <ClientHeader o={o} />
+            <ClientDuplicateBanners o={o} onChanged={reload} />
             <div class="sticky-flags">
               <SafetyBar o={o} />
             </div>

@@ -25,6 +25,7 @@ import {
   type Contact,
   type ContactInput,
   type CountTally,
+  type DuplicatePair,
   type EpisodeView,
   type Goal,
   type Id,
@@ -151,6 +152,20 @@ export function createStandin(options: StandinOptions = {}): Backend & {
   const clients = seedClients(options.clients ?? 3000);
   const byId = new Map<Id, SeedClient>(clients.map((c) => [c.id, c]));
   const details = new Map<Id, Details>();
+  // Merges (merged-away id -> survivor and the area it had) and pairs a
+  // worker said are not the same person ("a|b", lower id first).
+  const mergedInto = new Map<Id, { into: Id; areaBefore: string }>();
+  const notSame = new Set<string>();
+  const pairKey = (a: Id, b: Id): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+  const survivorOf = (id: Id): Id => {
+    let at = id;
+    for (let i = 0; i < 50; i += 1) {
+      const next = mergedInto.get(at);
+      if (next === undefined) return at;
+      at = next.into;
+    }
+    return at;
+  };
   let storeExists = options.fresh !== true;
   let passphrase = STANDIN_PASSPHRASE;
   let unlocked = false;
@@ -362,6 +377,7 @@ export function createStandin(options: StandinOptions = {}): Backend & {
   }
 
   function passes(c: SeedClient, f: CaseloadFilters): boolean {
+    if (mergedInto.has(c.id)) return false;
     if (f.flagged === true && c.flags.length === 0) return false;
     if (f.overdueReview === true && !(c.reviewInDays !== null && c.reviewInDays < 0)) return false;
     if (f.episodeEnding === true) {
@@ -606,6 +622,40 @@ export function createStandin(options: StandinOptions = {}): Backend & {
     return hits.slice(0, Math.max(0, limit)).map((h) => summary(h.c, h.score));
   };
 
+  /** Likely pairs: same name (ignoring case) in the same area, dates of birth not different. */
+  function duplicatePairs(only: Id | null): DuplicatePair[] {
+    const groups = new Map<string, SeedClient[]>();
+    for (const c of clients) {
+      if (c.name === null || mergedInto.has(c.id)) continue;
+      const key = `${c.name.toLowerCase()}|${c.area}`;
+      const group = groups.get(key) ?? [];
+      group.push(c);
+      groups.set(key, group);
+    }
+    const out: DuplicatePair[] = [];
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += 1) {
+        for (let j = i + 1; j < group.length; j += 1) {
+          let a = group[i];
+          let b = group[j];
+          if (a === undefined || b === undefined) continue;
+          if (only !== null && a.id !== only && b.id !== only) continue;
+          if (only !== null && b.id === only) [a, b] = [b, a];
+          if (notSame.has(pairKey(a.id, b.id))) continue;
+          if (a.dateOfBirth !== null && b.dateOfBirth !== null && a.dateOfBirth !== b.dateOfBirth) continue;
+          const sameDob = a.dateOfBirth !== null && a.dateOfBirth === b.dateOfBirth;
+          const reasons = [`same name: ${a.name ?? ""}`];
+          if (sameDob) reasons.push("same date of birth");
+          if (a.gender !== "not_known" && a.gender === b.gender) reasons.push(`both recorded as ${a.gender.replace(/_/gu, "-")}`);
+          reasons.push("same area");
+          out.push({ clientId: a.id, clientName: displayName(a), otherId: b.id, otherName: displayName(b), score: sameDob ? 95 : 75, reasons });
+        }
+      }
+    }
+    out.sort((x, y) => y.score - x.score || x.clientName.localeCompare(y.clientName));
+    return out.slice(0, 100);
+  }
+
   const backend: Backend & { expireIdle(): void } = {
     expireIdle() {
       lastActivity = now().getTime() - (idleLockMinutes * 60_000 + 1000);
@@ -673,11 +723,15 @@ export function createStandin(options: StandinOptions = {}): Backend & {
       await Promise.resolve();
       return search(query, filters, limit);
     },
-    clientOverview: async (id): Promise<ClientOverview> => {
+    clientOverview: async (asked): Promise<ClientOverview> => {
       guard();
       await Promise.resolve();
+      client(asked);
+      const id = survivorOf(asked);
       const c = client(id);
       const d = detailsOf(c);
+      const family = [...mergedInto.keys()].filter((m) => survivorOf(m) === id);
+      const familyContacts = family.flatMap((m) => detailsOf(client(m)).contacts);
       const completed = d.risks.filter((r) => r.status === "completed");
       const latest = completed[completed.length - 1] ?? null;
       const age = ageOn(c.dateOfBirth, today());
@@ -731,8 +785,10 @@ export function createStandin(options: StandinOptions = {}): Backend & {
           achievedGoals: d.goals.filter((g) => g.status === "achieved").length,
           nextTargetDate: d.goals.filter((g) => g.status !== "achieved" && g.status !== "abandoned").map((g) => g.targetDate ?? "9999").sort()[0] ?? null,
         },
-        recentContacts: [...d.contacts].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 20),
+        recentContacts: [...d.contacts, ...familyContacts].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 20),
         workers: c.workers.map((w, i) => ({ worker: w, role: i === 0 ? "lead" : "co_worker", startedOn: addDays(today(), -120), endedOn: null })),
+        openedAs: asked === id ? null : asked,
+        mergedFrom: family.map((m) => ({ id: m, displayName: displayName(client(m)), canUndo: mergedInto.get(m)?.into === id })),
       };
     },
     addClient: async (input: ClientInput) => {
@@ -835,6 +891,73 @@ export function createStandin(options: StandinOptions = {}): Backend & {
       guard();
       await Promise.resolve();
       return [...detailsOf(client(id)).history].sort((a, b) => b.at.localeCompare(a.at));
+    },
+    duplicateSuggestions: async () => {
+      guard();
+      await Promise.resolve();
+      return duplicatePairs(null);
+    },
+    clientDuplicates: async (id) => {
+      guard();
+      await Promise.resolve();
+      client(id);
+      return duplicatePairs(survivorOf(id));
+    },
+    compareClients: async (left, right) => {
+      guard();
+      const a = client(left);
+      const b = client(right);
+      const l = (await backend.clientOverview(left)).profile;
+      const r = (await backend.clientOverview(right)).profile;
+      const pair = duplicatePairs(left).find((p) => p.otherId === right);
+      const differentDob = a.dateOfBirth !== null && b.dateOfBirth !== null && a.dateOfBirth !== b.dateOfBirth;
+      return {
+        left: { ...l, id: a.id },
+        leftContacts: detailsOf(a).contacts.length,
+        right: { ...r, id: b.id },
+        rightContacts: detailsOf(b).contacts.length,
+        score: pair?.score ?? 0,
+        reasons: pair?.reasons ?? [],
+        ruledOut: differentDob ? "different dates of birth" : null,
+      };
+    },
+    mergeClients: async (merged, into) => {
+      guard();
+      const away = client(merged);
+      client(into);
+      if (merged === into) throw new DeskError("invalid", "Choose two different clients.", "into");
+      const existing = mergedInto.get(merged);
+      if (existing !== undefined) {
+        throw new DeskError("invalid", "This client is already merged into another; undo that first.", "merged_into");
+      }
+      const target = survivorOf(into);
+      if (target === merged) {
+        throw new DeskError("invalid", "That client is already merged into this one; merging back would make a loop.", "merged_into");
+      }
+      mergedInto.set(merged, { into: target, areaBefore: away.area });
+      away.area = client(target).area;
+      changed(away);
+      audit(away, "update", "Merged into another client", "client", away.id);
+      return { mergedId: merged, survivor: await backend.clientOverview(target) };
+    },
+    unmergeClient: async (id) => {
+      guard();
+      const c = client(id);
+      const link = mergedInto.get(id);
+      if (link === undefined) throw new DeskError("invalid", "This client is not merged into another.", "merged_into");
+      mergedInto.delete(id);
+      c.area = link.areaBefore;
+      changed(c);
+      audit(c, "update", "Merge undone", "client", c.id);
+      return backend.clientOverview(id);
+    },
+    dismissDuplicate: async (clientId, otherId) => {
+      guard();
+      await Promise.resolve();
+      const c = client(clientId);
+      client(otherId);
+      notSame.add(pairKey(clientId, otherId));
+      audit(c, "update", "Not the same person as another client", "client", c.id);
     },
     riskAssessments: async (clientId) => {
       guard();

@@ -181,4 +181,28 @@ describe("stand-in new clients", () => {
     expect(o.recentContacts).toEqual([]);
     expect(o.latestRisk).toBeNull();
   });
+
+  it("suggests duplicates, merges with undo and remembers 'not the same person'", async () => {
+    const b = await unlocked();
+    const a = await b.addClient({ name: "Dup Example", area: "Wirral", dateOfBirth: "1980-01-02" });
+    const c = await b.addClient({ name: "dup example", area: "Wirral", dateOfBirth: "1980-01-02" });
+    const mine = await b.clientDuplicates(a.id);
+    expect(mine.map((p) => p.otherId)).toEqual([c.id]);
+    expect(mine[0]?.reasons).toContain("same date of birth");
+    const side = await b.compareClients(a.id, c.id);
+    expect(side.ruledOut).toBeNull();
+
+    const done = await b.mergeClients(c.id, a.id);
+    expect(done.survivor.profile.id).toBe(a.id);
+    expect(done.survivor.mergedFrom.map((m) => m.id)).toEqual([c.id]);
+    const opened = await b.clientOverview(c.id);
+    expect([opened.profile.id, opened.openedAs]).toEqual([a.id, c.id]);
+    expect((await b.searchClients("dup example", {}, 10)).map((s) => s.id)).toEqual([a.id]);
+    expect(await kind(b.mergeClients(a.id, c.id))).toBe("invalid");
+
+    await b.unmergeClient(c.id);
+    expect((await b.clientOverview(c.id)).openedAs).toBeNull();
+    await b.dismissDuplicate(a.id, c.id);
+    expect(await b.clientDuplicates(a.id)).toEqual([]);
+  });
 });
