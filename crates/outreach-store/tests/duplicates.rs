@@ -183,3 +183,29 @@ fn not_the_same_person_is_remembered() {
         store.pending_mutations(100).unwrap().iter().any(|m| m.record_id == b && m.changes.contains_key("not_same_as"))
     );
 }
+
+#[test]
+fn a_new_client_for_someone_known_long_ago_is_suggested_in_a_large_store() {
+    let (_dir, mut store) = store();
+    let known = add(&mut store, person("Jon Smith", "Liverpool", Some((1985, 3, 7))));
+    let mary = add(&mut store, person("Mary Jones", "Sefton", Some((1990, 6, 1))));
+    let marie = add(&mut store, person("Marie Jones", "Sefton", Some((1990, 6, 1))));
+    // More clients created since than the suggestions look back over, so the
+    // old record is not among the newest: it must still be found as a neighbour.
+    let strangers: Vec<Client> = (0..outreach_store::store::merges::RECENT_SOURCES + 50)
+        .map(|i| person(&format!("Stranger{i:04} Zq{}", i * 7919 % 1000), "Halton", None))
+        .collect();
+    store.create_many(strangers).unwrap();
+    let new = add(&mut store, person("John Smith", "Liverpool", Some((1985, 3, 7))));
+    let pairs = store.duplicate_suggestions(10).unwrap();
+    assert!(
+        pairs.iter().any(|p| [p.client, p.other].contains(&known) && [p.client, p.other].contains(&new)),
+        "{:?}",
+        pairs.iter().map(|p| (p.client, p.other)).collect::<Vec<_>>()
+    );
+    // Two old records of one person are past what the caseload notice looks
+    // back over; a check of either client still finds the other.
+    assert!(!pairs.iter().any(|p| [p.client, p.other].contains(&mary)), "the look-back is bounded");
+    let of_mary = store.duplicates_of(mary).unwrap();
+    assert!(of_mary.iter().any(|p| p.other == marie), "{of_mary:?}");
+}

@@ -27,6 +27,9 @@ use uuid::Uuid;
 /// duplicates: the trigram index finds them without comparing every pair.
 pub const NEIGHBOURS: usize = 8;
 
+/// How many of the newest clients [`Store::duplicate_suggestions`] checks.
+pub const RECENT_SOURCES: usize = 300;
+
 /// A pair of clients that may be the same person.
 #[derive(Debug, Clone, Serialize)]
 pub struct DuplicatePair {
@@ -360,14 +363,27 @@ impl Store {
         Ok(pairs)
     }
 
-    /// The likeliest duplicate pairs on the device, at most `limit`. Each
-    /// client is compared with its few nearest names only (trigram
-    /// blocking), so this grows with the number of clients, not its square.
-    /// Audited as a search (names are shown).
+    /// The likeliest duplicate pairs on the device, at most `limit`. A
+    /// duplicate is made when someone records a person who is already
+    /// known, so the [`RECENT_SOURCES`] most recently created clients (ids
+    /// are UUID v7, so the largest ids are the newest) are each compared
+    /// with their few nearest names among all clients (trigram blocking):
+    /// the work is bounded however large the store, and this is cheap
+    /// enough to ask for whenever the caseload opens. [`Self::duplicates_of`]
+    /// checks any one client against everyone. Audited as a search (names
+    /// are shown).
     pub fn duplicate_suggestions(&mut self, limit: usize) -> Result<Vec<DuplicatePair>> {
         let index = self.search_index()?;
-        let wanted: Vec<(Uuid, Vec<Uuid>)> =
-            index.ids().map(|id| (id, index.neighbours(id, NEIGHBOURS))).filter(|(_, n)| !n.is_empty()).collect();
+        let mut newest: Vec<Uuid> = index.ids().collect();
+        if newest.len() > RECENT_SOURCES {
+            newest.select_nth_unstable_by(RECENT_SOURCES - 1, |a, b| b.cmp(a));
+            newest.truncate(RECENT_SOURCES);
+        }
+        let wanted: Vec<(Uuid, Vec<Uuid>)> = newest
+            .into_iter()
+            .map(|id| (id, index.neighbours(id, NEIGHBOURS)))
+            .filter(|(_, n)| !n.is_empty())
+            .collect();
         let mut pairs = self.pairs_for(&wanted)?;
         pairs.truncate(limit);
         let detail = format!("{} possible duplicates", pairs.len());
