@@ -71,8 +71,8 @@ pub struct StoreArgs {
     #[arg(long)]
     pub json: bool,
     /// Contacts in each run of the change-tracking comparison (a fresh
-    /// store's `create_many` against a plain INSERT into a bare encrypted
-    /// table).
+    /// store's `create_many` against plain INSERTs of the same contacts,
+    /// untracked, into the store's own records table and into a bare table).
     #[arg(long, default_value_t = 10_000)]
     pub tracking: usize,
     /// Run only the change-tracking comparison (no caseload is made).
