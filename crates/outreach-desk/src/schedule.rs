@@ -186,12 +186,7 @@ fn next_step(shared: &Shared, generation: u64) -> Step {
     };
     let due = state.next_at.unwrap_or(now);
     if due <= now {
-        state.running = true;
-        state.failure = None;
-        state.progress = None;
-        state.message = None;
-        state.next_at = None;
-        state.probe_at = None;
+        state.begin_run();
         return Step::Run { server, token };
     }
     if let Some(probe) = state.probe_at {

@@ -47,6 +47,19 @@ pub(crate) struct SyncShared {
     attempts: u64,
 }
 
+impl SyncShared {
+    /// Marks a run (manual or automatic) as started: the last run's outcome
+    /// and the scheduler's timers are cleared until it ends.
+    pub(crate) fn begin_run(&mut self) {
+        self.running = true;
+        self.failure = None;
+        self.progress = None;
+        self.message = None;
+        self.next_at = None;
+        self.probe_at = None;
+    }
+}
+
 #[derive(Debug, Default, Clone, Copy)]
 struct Counts {
     pending: usize,
@@ -403,12 +416,7 @@ impl Desk {
         {
             let mut state = self.shared.sync_state();
             if !state.running {
-                state.running = true;
-                state.failure = None;
-                state.progress = None;
-                state.message = None;
-                state.next_at = None;
-                state.probe_at = None;
+                state.begin_run();
                 let shared = Arc::clone(&self.shared);
                 let spawned = std::thread::Builder::new()
                     .name("outreach-sync".into())
