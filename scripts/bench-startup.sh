@@ -32,18 +32,12 @@ done
 export OUTREACH_PASSPHRASE="${OUTREACH_PASSPHRASE:-bench only: correct horse battery staple}"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/outreach-bench-startup.XXXXXX")"
-xvfb_pid=""
-node_pid=""
+# shellcheck source=lib/window.sh
+. "$root/scripts/lib/window.sh"
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null || true
-  if [ -f "$work/pgids" ]; then
-    while read -r pgid; do kill -TERM -- "-$pgid" 2>/dev/null || true; done <"$work/pgids"
-    sleep 0.5
-    while read -r pgid; do kill -KILL -- "-$pgid" 2>/dev/null || true; done <"$work/pgids"
-  fi
-  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
+  window_stop
   rm -rf "$work"
   exit "$rc"
 }
@@ -51,9 +45,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if ! command -v Xvfb >/dev/null || ! command -v WebKitWebDriver >/dev/null || ! command -v import >/dev/null; then
-  bash "$root/scripts/setup.sh"
-fi
+window_need_packages
 (
   cd "$root/ui"
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -78,13 +70,7 @@ else
   echo "bench-startup: reusing the store in $data_dir"
 fi
 
-mkdir -p "$work/logs"
-Xvfb -displayfd 3 -screen 0 1200x800x24 -nolisten tcp 3>"$work/display" 2>"$work/logs/xvfb.log" &
-xvfb_pid=$!
-for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.05; done
-[ -s "$work/display" ] || { echo "bench-startup: Xvfb did not start" >&2; exit 1; }
-export DISPLAY=":$(head -n1 "$work/display")"
-export WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1 NO_AT_BRIDGE=1
+window_start_xvfb bench-startup
 export E2E_PGID_FILE="$work/pgids" E2E_LOG_DIR="$work/logs"
 
 echo "bench-startup: $runs launches of $OUTREACH_APP_BIN ($profile), load average $(cut -d' ' -f1-3 /proc/loadavg)"

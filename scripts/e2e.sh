@@ -19,19 +19,12 @@ build=1
 if [ "${1:-}" = "--no-build" ]; then build=0; shift; fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/outreach-e2e.XXXXXX")"
-xvfb_pid=""
-node_pid=""
+# shellcheck source=lib/window.sh
+. "$root/scripts/lib/window.sh"
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null || true
-  # Process groups the harness started (tauri-driver, WebKitWebDriver, app).
-  if [ -f "$work/pgids" ]; then
-    while read -r pgid; do kill -TERM -- "-$pgid" 2>/dev/null || true; done <"$work/pgids"
-    sleep 0.5
-    while read -r pgid; do kill -KILL -- "-$pgid" 2>/dev/null || true; done <"$work/pgids"
-  fi
-  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
+  window_stop
   if [ "$rc" -ne 0 ] && compgen -G "$work/logs/*.log" >/dev/null; then
     echo "e2e: failed; last lines of the driver logs:" >&2
     for f in "$work"/logs/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done
@@ -43,11 +36,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# System packages (Xvfb, WebKitWebDriver, WebKitGTK, ImageMagick's import for
-# the screenshots): setup.sh installs them.
-if ! command -v Xvfb >/dev/null || ! command -v WebKitWebDriver >/dev/null || ! command -v import >/dev/null; then
-  bash "$root/scripts/setup.sh"
-fi
+window_need_packages
 
 if [ "$build" = 1 ]; then
   echo "e2e: building the UI and the app (debug)"
@@ -75,13 +64,7 @@ fi
 
 # A private X server; -displayfd makes it pick a free display number.
 mkdir -p "$work/logs" "$work/tmp"
-Xvfb -displayfd 3 -screen 0 1200x800x24 -nolisten tcp 3>"$work/display" 2>"$work/logs/xvfb.log" &
-xvfb_pid=$!
-for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.05; done
-[ -s "$work/display" ] || { echo "e2e: Xvfb did not start" >&2; exit 1; }
-export DISPLAY=":$(head -n1 "$work/display")"
-export WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_SOFTWARE=1
-export NO_AT_BRIDGE=1
+window_start_xvfb e2e
 export E2E_PGID_FILE="$work/pgids" E2E_LOG_DIR="$work/logs" E2E_TMP="$work/tmp"
 export E2E_SCREENSHOTS="$root/e2e/screenshots"
 mkdir -p "$E2E_SCREENSHOTS"
