@@ -196,3 +196,21 @@ fn nothing_syncs_while_locked_and_a_revoked_laptop_stops_for_good() {
     assert!(!status.automatic && status.next_attempt_at.is_none(), "{status:?}");
     assert!(!dir.path().join("amy.w/outreach.db").exists(), "the store was wiped");
 }
+
+#[test]
+fn signing_in_starts_a_sync_at_once() {
+    let runtime = runtime();
+    let db = database(&runtime);
+    let server = Server::start(&runtime, db.db(), None);
+    let dir = tempfile::tempdir().unwrap();
+    // Regular runs only once an hour: a run within the minute is the sign-in's.
+    let desk = Desk::with_sync_schedule(dir.path().join("amy.w"), schedule(Duration::from_secs(3600)));
+    desk.create_store(PASSPHRASE, "amy.w").unwrap();
+    add_client(&desk);
+    assert!(desk.sync_status().unwrap().last_synced_at.is_none());
+    desk.sign_in(&server.base(), "amy.w", SERVER_PASSWORD).unwrap();
+    wait_for("the first sync after signing in", || {
+        desk.sync_status().is_ok_and(|s| s.last_synced_at.is_some() && s.pending == 0 && s.state == "idle")
+    });
+    assert_eq!(desk.sync_attempts(), 1, "one run, started by signing in");
+}

@@ -46,7 +46,7 @@ struct Watched<'a> {
     inner: &'a mut outreach_client::HttpTransport,
     asked: Vec<Asked>,
     lose_answer_of_pull: Option<usize>,
-    between: &'a mut dyn FnMut(usize),
+    between: &'a mut (dyn FnMut(usize) + Send),
 }
 
 impl SyncTransport for Watched<'_> {

@@ -4,6 +4,7 @@
 //! ```text
 //! outreach-bench store --clients 50000 --contacts-per-client 10 --seed 1 [--data-dir DIR] [--json]
 //! outreach-bench sync [--database URL] [--records 100000] [--changes 10000]
+//! outreach-bench apply [--records 100000] [--page 500]
 //! outreach-bench reports [--database postgres://...] [--contacts 1000000] [--clients 100000] [--month 2026-11]
 //! outreach-bench server [--backends postgres,sqlite] [--devices 50,100,200] [--push 50] [--pull 500] [--records 100000]
 //! ```
@@ -12,6 +13,7 @@
 //! public API, after a warm-up; no figure is tuned or extrapolated except
 //! where the report says so.
 
+mod apply_bench;
 mod report;
 mod reports_bench;
 mod server_bench;
@@ -43,6 +45,8 @@ enum Command {
     Reports(reports_bench::ReportsArgs),
     /// Measures the server under many devices at once, on PostgreSQL and SQLite.
     Server(server_bench::ServerArgs),
+    /// Times the laptop's side of a first sync alone: pull pages applied to an empty store.
+    Apply(apply_bench::ApplyArgs),
 }
 
 fn main() -> Result<()> {
@@ -57,6 +61,7 @@ fn main() -> Result<()> {
             }
         }
         Command::Sync(args) => sync_bench::run(&args)?,
+        Command::Apply(args) => apply_bench::run(&args)?,
         Command::Reports(args) => reports_bench::run(&args)?,
         Command::Server(args) => server_bench::run(&args)?,
     }

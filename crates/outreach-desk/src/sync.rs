@@ -80,6 +80,13 @@ impl Shared {
             state.message = None;
         }
     }
+
+    /// Makes the automatic run due now (just signed in: the worker expects
+    /// the caseload at once, not at the next unlock or in five minutes).
+    pub(crate) fn sync_due_now(&self) {
+        self.sync_state().next_at = Some(Instant::now());
+        self.sync_wake.notify_all();
+    }
 }
 
 fn counts(store: &Store) -> DeskResult<Counts> {
@@ -266,6 +273,19 @@ fn client_of(store: &Store, record: Uuid) -> DeskResult<(Option<Uuid>, Option<St
     Ok((client, name))
 }
 
+/// A conflict's value as a worker reads it. A value naming a client (two
+/// people merged one client into different survivors, or filed a record
+/// under different clients) shows that client's name, not its id.
+fn conflict_text(store: &Store, field: &str, value: &Value) -> DeskResult<String> {
+    if matches!(field, "merged_into" | "client_id")
+        && let Some(id) = value.as_str().and_then(|s| Uuid::parse_str(s).ok())
+        && let Some(name) = store.client_display_name(id)?
+    {
+        return Ok(if field == "merged_into" { format!("the same person as {name}") } else { name });
+    }
+    Ok(views::value_text(value))
+}
+
 fn hlc_time(wall_ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(wall_ms).unwrap_or_default()
 }
@@ -395,6 +415,7 @@ impl Desk {
         })?;
         self.with_store(|store| Ok(store.save_sign_in(&server, &response.token)?))?;
         self.shared.sync_reset();
+        self.shared.sync_due_now();
         Ok(views::SignInResult {
             server_url: server,
             user: response.user,
@@ -455,8 +476,8 @@ impl Desk {
                     client_id,
                     client_name,
                     field_label: views::field_label(&c.field),
-                    kept_text: views::value_text(&c.kept),
-                    other_text: views::value_text(&c.other),
+                    kept_text: conflict_text(store, &c.field, &c.kept)?,
+                    other_text: conflict_text(store, &c.field, &c.other)?,
                     field: c.field,
                     kept: c.kept,
                     other: c.other,
@@ -506,7 +527,12 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use crate::ErrorKind;
+    use crate::inputs::ClientInput;
     use crate::testing::desk;
+    use outreach_domain::{Hlc, RecordKind};
+    use outreach_protocol::api::{Conflict, PullResponse};
+    use serde_json::json;
+    use uuid::Uuid;
 
     #[test]
     fn not_signed_in_status_and_sync_refusal() {
@@ -526,5 +552,43 @@ mod tests {
         assert_eq!(offline.kind, ErrorKind::Offline);
         desk.lock().unwrap();
         assert_eq!(desk.sync_status().unwrap_err().kind, ErrorKind::Locked);
+    }
+
+    #[test]
+    fn competing_merges_show_the_survivors_by_name() {
+        let (_dir, desk) = desk();
+        let input =
+            |name: &str| ClientInput { name: Some(name.into()), area: "Liverpool".into(), ..Default::default() };
+        let merged = desk.add_client(input("Jo Bloggs")).unwrap().id;
+        let kept = desk.add_client(input("Joanne Bloggs")).unwrap().id;
+        let other = desk.add_client(input("Jo Blogs")).unwrap().id;
+        let conflict = Conflict {
+            id: Uuid::now_v7(),
+            record_id: merged,
+            kind: RecordKind::Client,
+            field: "merged_into".into(),
+            kept: json!(kept.to_string()),
+            other: json!(other.to_string()),
+            other_user: "ben.k".into(),
+            other_device: Uuid::now_v7(),
+            other_hlc: Hlc::zero(Uuid::now_v7()).tick(1_764_000_000_000),
+            resolved_by: None,
+            seq: 7,
+        };
+        let page = PullResponse {
+            changes: vec![],
+            conflicts: vec![conflict],
+            drops: vec![],
+            next_cursor: 7,
+            has_more: false,
+            remaining: 0,
+            snapshot_seq: None,
+        };
+        desk.with_store(|store| Ok(store.apply_pull_page(&page)?)).unwrap();
+        let shown = desk.conflicts().unwrap();
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].kept_text, "the same person as Joanne Bloggs");
+        assert_eq!(shown[0].other_text, "the same person as Jo Blogs");
+        assert_eq!(shown[0].client_name.as_deref(), Some("Jo Bloggs"));
     }
 }

@@ -4,11 +4,13 @@
 
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
+use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
 use outreach_protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, SCHEMA_HEADER};
 use std::any::Any;
 
@@ -45,6 +47,41 @@ pub async fn require_protocol(request: Request, next: Next) -> Response {
 pub async fn note_body_limit(State(limit): State<usize>, mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(BodyLimit(limit));
     next.run(request).await
+}
+
+/// Reads the whole request body as sent (compressed or not) before anything
+/// else looks at it, refusing one over `limit` with 413.
+///
+/// An oversized body is still read, up to `limit` more bytes, and thrown
+/// away before the answer: a server that answers and closes while the
+/// client is still sending makes the client's kernel see a reset, and the
+/// client loses the 413 with its reason. Reading first also means a gzip
+/// body that is too large only once decompressed is refused with nothing
+/// left unread. Past twice the limit the connection is simply closed.
+pub async fn read_whole_body(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    let (parts, mut body) = request.into_parts();
+    let declared = parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let mut kept = Vec::with_capacity(declared.map_or(0, |n| n.min(limit as u64) as usize));
+    let mut read = 0usize;
+    let too_large = declared.is_some_and(|n| n > limit as u64);
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return ApiError::bad_request("the request body could not be read to its end; send it again")
+                .into_response();
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        read = read.saturating_add(data.len());
+        if read > limit.saturating_mul(2) {
+            break;
+        }
+        if !too_large && read <= limit {
+            kept.extend_from_slice(&data);
+        }
+    }
+    if too_large || read > limit {
+        return ApiError::payload_too_large(limit).into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(kept))).await
 }
 
 /// Gives every error answered outside the handlers (a 413 from the body

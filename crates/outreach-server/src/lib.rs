@@ -39,7 +39,6 @@ use tower_http::CompressionLevel;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -134,8 +133,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
                 .layer(middleware::from_fn_with_state(limit, layers::json_errors))
                 .layer(middleware::from_fn_with_state(limit, layers::note_body_limit))
-                // The raw body first, then the same limit after gzip decompression.
-                .layer(RequestBodyLimitLayer::new(limit))
+                // The raw body first, read whole, then the same limit after
+                // gzip decompression.
+                .layer(middleware::from_fn_with_state(limit, layers::read_whole_body))
                 .layer(RequestDecompressionLayer::new())
                 .layer(DefaultBodyLimit::max(limit)),
         )

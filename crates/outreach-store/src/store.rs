@@ -17,6 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
+mod bulk;
 pub mod desk_queries;
 pub mod merges;
 pub mod sync;
@@ -71,6 +72,23 @@ type Touched = std::collections::BTreeMap<Uuid, Refresh>;
 fn touch_full(touched: &mut Touched, client: Option<Uuid>) {
     if let Some(client) = client {
         touched.insert(client, Refresh::Full);
+    }
+}
+
+/// Notes a new contact of `client` that happened at `occurred` (stored
+/// text): its last contact moves forward, unless a full refresh is due anyway.
+fn touch_contact(touched: &mut Touched, client: Uuid, occurred: String) {
+    match touched.entry(client) {
+        std::collections::btree_map::Entry::Vacant(slot) => {
+            slot.insert(Refresh::LastContact(occurred));
+        }
+        std::collections::btree_map::Entry::Occupied(mut slot) => {
+            if let Refresh::LastContact(latest) = slot.get_mut()
+                && *latest < occurred
+            {
+                *latest = occurred;
+            }
+        }
     }
 }
 
@@ -392,6 +410,8 @@ impl Store {
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
             .map_err(|e| unreadable(e.to_string()))?;
         configure(&conn).map_err(|e| unreadable(e.to_string()))?;
+        let migration_pending = schema::current_version(&conn)? < schema::latest_version();
+        bulk::restore_at_open(&mut conn, migration_pending)?;
         let applied = schema::migrate(&mut conn, schema::latest_version())?;
         if applied > 0 {
             let tx = conn.transaction()?;
@@ -567,12 +587,7 @@ impl Store {
                 ])?;
                 match client_id {
                     Some(client) if T::KIND == RecordKind::Contact => {
-                        let entry = touched.entry(client).or_insert_with(|| Refresh::LastContact(occurred.clone()));
-                        if let Refresh::LastContact(latest) = entry
-                            && *latest < occurred
-                        {
-                            *latest = occurred.clone();
-                        }
+                        touch_contact(&mut touched, client, occurred.clone())
                     }
                     other => touch_full(&mut touched, other),
                 }
@@ -1071,6 +1086,14 @@ impl Store {
     /// SQLite's own consistency check of the whole file; "ok" when sound.
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// The names of the indexes the database holds now (a large snapshot
+    /// sets some aside while it loads; for tests and support).
+    #[doc(hidden)]
+    pub fn index_names(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")?;
+        Ok(stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Changes waiting to be sent to the server.

@@ -249,3 +249,67 @@ fn wiping_a_revoked_device_removes_the_database_and_key() {
     assert!(!Store::exists(dir.path()));
     assert!(matches!(Store::open(dir.path(), PASS), Err(StoreError::NotFound(_))));
 }
+
+fn contact_change(client: Uuid, at: chrono::DateTime<chrono::FixedOffset>, seq: i64) -> RecordChange {
+    let mut contact = outreach_synth::Generator::new(seq as u64, today()).contact(client, "ben.t");
+    contact.at = at;
+    RecordChange {
+        id: Uuid::now_v7(),
+        kind: RecordKind::Contact,
+        client_id: Some(client),
+        data: map(serde_json::to_value(contact).unwrap()),
+        ..client_change(client, json!({}), 1, seq)
+    }
+}
+
+#[test]
+fn a_large_snapshot_loads_with_an_index_set_aside_and_rebuilds_it_when_complete() {
+    let (dir, mut store) = store();
+    let client = Uuid::now_v7();
+    let first = PullResponse {
+        has_more: true,
+        remaining: 10_000,
+        snapshot_seq: Some(4),
+        ..page(vec![client_change(client, body("Jo Bloggs", json!({})), 1, 1)], 1)
+    };
+    store.apply_pull_page(&first).unwrap();
+    assert!(!store.index_names().unwrap().contains(&"records_by_kind".to_string()), "set aside while loading");
+
+    // Stopped mid-snapshot: the index stays aside until the snapshot ends.
+    drop(store);
+    let mut store = Store::open(dir.path(), PASS).unwrap();
+    assert!(!store.index_names().unwrap().contains(&"records_by_kind".to_string()));
+
+    // Contacts arrive out of time order; the last page ends the snapshot.
+    let at = |day: u32| chrono::DateTime::parse_from_rfc3339(&format!("2026-11-{day:02}T10:00:00+00:00")).unwrap();
+    let contacts =
+        vec![contact_change(client, at(3), 2), contact_change(client, at(20), 3), contact_change(client, at(9), 4)];
+    let last = PullResponse { snapshot_seq: Some(4), ..page(contacts, 4) };
+    store.apply_pull_page(&last).unwrap();
+    assert!(store.index_names().unwrap().contains(&"records_by_kind".to_string()), "rebuilt with the last page");
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let since = at(1).with_timezone(&Utc);
+    let days: Vec<u32> = store.contacts_since(since).unwrap().iter().map(|(t, _)| chrono::Datelike::day(t)).collect();
+    assert_eq!(days, [3, 9, 20], "the rebuilt index serves the weekly figures, oldest first");
+
+    // The summary's last contact is the latest of the three, after a reopen too.
+    drop(store);
+    let mut store = Store::open(dir.path(), PASS).unwrap();
+    let listed = store.list_clients(&ClientFilter::default(), today(), 0, 10).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].last_contact_at, Some(at(20).with_timezone(&Utc)));
+}
+
+#[test]
+fn a_small_snapshot_keeps_every_index() {
+    let (_dir, mut store) = store();
+    let before = store.index_names().unwrap();
+    let first = PullResponse {
+        has_more: true,
+        remaining: 10,
+        snapshot_seq: Some(2),
+        ..page(vec![client_change(Uuid::now_v7(), body("Jo Bloggs", json!({})), 1, 1)], 1)
+    };
+    store.apply_pull_page(&first).unwrap();
+    assert_eq!(store.index_names().unwrap(), before);
+}

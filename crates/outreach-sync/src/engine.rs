@@ -328,7 +328,7 @@ impl Engine {
     ) -> Result<SyncReport, SyncError<S::Error>>
     where
         S: SyncStore + ?Sized,
-        T: SyncTransport + ?Sized,
+        T: SyncTransport + Send + ?Sized,
     {
         let mut report = SyncReport::default();
         match self.exchange(store, transport, progress, &mut report) {
@@ -357,7 +357,7 @@ impl Engine {
     ) -> Result<(), Stop<S::Error>>
     where
         S: SyncStore + ?Sized,
-        T: SyncTransport + ?Sized,
+        T: SyncTransport + Send + ?Sized,
     {
         let total_up = store.pending_count().map_err(Stop::Store)?;
         let mut up = 0;
@@ -420,6 +420,15 @@ impl Engine {
     /// Pulls pages until the server has no more: a pinned snapshot to its
     /// end first when one is under way (or starts, from cursor 0), then
     /// plain increments.
+    ///
+    /// While a page is applied, the next one is already being fetched on a
+    /// second thread, from where the store will stand once the page is in
+    /// (its cursor and snapshot bound follow from the page alone). Pages are
+    /// still applied one by one, in order, each with its cursor; a fetched
+    /// page is used only if the store did end where predicted, and a failed
+    /// fetch surfaces after the page before it is safely applied. So a first
+    /// sync costs about the larger of the network and the local writes, not
+    /// their sum.
     fn pull_all<S, T>(
         &self,
         store: &mut S,
@@ -430,35 +439,56 @@ impl Engine {
     ) -> Result<(), Stop<S::Error>>
     where
         S: SyncStore + ?Sized,
-        T: SyncTransport + ?Sized,
+        T: SyncTransport + Send + ?Sized,
     {
+        let size = self.page_size.max(1);
         let mut down = 0;
+        let mut cursor = store.sync_cursor().map_err(Stop::Store)?;
+        let until = store.snapshot_until().map_err(Stop::Store)?;
+        let mut page = transport.pull_until(cursor, size, until).map_err(Stop::Transport)?;
         loop {
-            let cursor = store.sync_cursor().map_err(Stop::Store)?;
-            let until = store.snapshot_until().map_err(Stop::Store)?;
-            let page = transport.pull_until(cursor, self.page_size.max(1), until).map_err(Stop::Transport)?;
-            let applied = store.apply_pull_page(&page).map_err(Stop::Store)?;
+            // The end of a pinned snapshot is not the end of the pull:
+            // what changed during it follows as increments.
+            let snapshot_done = page.snapshot_seq.is_some() && !page.has_more;
+            let next_cursor = cursor.max(page.next_cursor);
+            let next_until = page.snapshot_seq.filter(|_| page.has_more);
+            let (applied, prefetched) = if (page.has_more || snapshot_done) && next_cursor > cursor {
+                let fetching = &mut *transport;
+                std::thread::scope(|scope| {
+                    let fetch = scope.spawn(move || fetching.pull_until(next_cursor, size, next_until));
+                    let applied = store.apply_pull_page(&page);
+                    (applied, Some(fetch.join()))
+                })
+            } else {
+                (store.apply_pull_page(&page), None)
+            };
+            let applied = applied.map_err(Stop::Store)?;
             report.pages += 1;
             add_page(&mut report.applied, &applied);
             down += page.changes.len();
             report.pulled += page.changes.len();
             let total = down + usize::try_from(page.remaining.max(0)).unwrap_or(usize::MAX);
-            // The end of a pinned snapshot is not the end of the pull:
-            // what changed during it follows as increments.
-            let snapshot_done = page.snapshot_seq.is_some() && !page.has_more;
             let pct = if page.has_more || snapshot_done { percent(down, total).min(99) } else { 100 };
             progress(Progress { phase: Phase::Pull, up, down, percent: pct });
             if !page.has_more && !snapshot_done {
                 break;
             }
-            let moved = store.sync_cursor().map_err(Stop::Store)? > cursor;
-            if !moved {
+            let now = store.sync_cursor().map_err(Stop::Store)?;
+            if now <= cursor {
                 if page.has_more {
                     return Err(Stop::NoProgress("the server said more changes wait but did not move the cursor"));
                 }
                 // A complete snapshot of nothing: there is nothing after it either.
                 break;
             }
+            let now_until = store.snapshot_until().map_err(Stop::Store)?;
+            page = match prefetched {
+                Some(Ok(fetched)) if now == next_cursor && now_until == next_until => fetched,
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                _ => transport.pull_until(now, size, now_until),
+            }
+            .map_err(Stop::Transport)?;
+            cursor = now;
         }
         Ok(())
     }

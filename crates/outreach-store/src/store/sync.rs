@@ -17,8 +17,10 @@
 //! that differ are re-snapshotted, and their records the snapshot does not
 //! deliver again are removed (unless local changes to them wait).
 
+use super::bulk;
 use super::{
-    Outgoing, RawRecord, Store, Touched, commit, field_changes, load_raw, tick, timestamp, touch_full, write_outbox,
+    Outgoing, RawRecord, Store, Touched, commit, field_changes, load_raw, tick, timestamp, touch_contact, touch_full,
+    write_outbox,
 };
 use crate::audit::{self, AuditAction};
 use crate::error::{Result, StoreError};
@@ -48,7 +50,7 @@ const SERVER_URL: &str = "server_url";
 /// kept only inside the encrypted store.
 const DEVICE_TOKEN: &str = "device_token";
 /// `sync_state` key: the sequence a pinned snapshot under way is pinned at.
-const SNAPSHOT_UNTIL: &str = "snapshot_until";
+pub(super) const SNAPSHOT_UNTIL: &str = "snapshot_until";
 /// `sync_state` key: when the server's digest was last compared.
 const DIGEST_AT: &str = "digest_checked_at";
 /// How often the digest is compared (a day).
@@ -226,7 +228,9 @@ fn load_mirror(conn: &Connection, id: Uuid) -> Result<Option<ServerCopy>> {
     }))
 }
 
-fn save_mirror(conn: &Connection, copy: &ServerCopy) -> Result<()> {
+/// Saves the server's copy as the ancestor of later merges; `data` is
+/// `copy.data` as JSON text (written once, shared with the local row).
+fn save_mirror(conn: &Connection, copy: &ServerCopy, data: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO mirror (id, kind, client_id, data, version, seq, deleted, hlc, updated_at, updated_by,
              area, resnapshot)
@@ -236,7 +240,7 @@ fn save_mirror(conn: &Connection, copy: &ServerCopy) -> Result<()> {
         copy.id.to_string(),
         copy.kind.as_str(),
         copy.client_id.map(|c| c.to_string()),
-        Value::Object(copy.data.clone()).to_string(),
+        data,
         copy.version,
         copy.seq,
         copy.deleted,
@@ -279,12 +283,27 @@ fn columns(
     }
 }
 
+/// The columns a local row was written with that decide whose summary it
+/// touches: its client, and when it happened (as stored).
+struct Written {
+    client_id: Option<Uuid>,
+    occurred_at: String,
+}
+
 /// Makes the server's copy the local copy: fields exactly as the server
-/// holds them (unknown ones included), its version and tombstone.
-fn write_server_copy(conn: &Connection, copy: &ServerCopy, local: Option<&RawRecord>, areas: &AreaList) -> Result<()> {
+/// holds them (unknown ones included; `data` is their JSON text), its
+/// version and tombstone.
+fn write_server_copy(
+    conn: &Connection,
+    copy: &ServerCopy,
+    data: &str,
+    local: Option<&RawRecord>,
+    areas: &AreaList,
+) -> Result<Written> {
     let (client_id, amends, occurred) = columns(copy.kind, copy.id, &copy.data, copy.client_id, areas);
     let created_at = local.map_or(copy.updated_at, |l| l.meta.created_at);
     let created_by = local.map_or(copy.updated_by.as_str(), |l| l.meta.created_by.as_str());
+    let occurred_at = timestamp(occurred.unwrap_or(created_at));
     conn.prepare_cached(
         "INSERT INTO records (id, kind, client_id, data, created_at, updated_at, created_by, updated_by, device,
              deleted, version, hlc, amends, occurred_at)
@@ -298,7 +317,7 @@ fn write_server_copy(conn: &Connection, copy: &ServerCopy, local: Option<&RawRec
         copy.id.to_string(),
         copy.kind.as_str(),
         client_id.map(|c| c.to_string()),
-        Value::Object(copy.data.clone()).to_string(),
+        data,
         timestamp(created_at),
         timestamp(copy.updated_at),
         created_by,
@@ -308,9 +327,9 @@ fn write_server_copy(conn: &Connection, copy: &ServerCopy, local: Option<&RawRec
         copy.version,
         copy.hlc.to_string(),
         amends.map(|a| a.to_string()),
-        timestamp(occurred.unwrap_or(created_at)),
+        occurred_at,
     ])?;
-    Ok(())
+    Ok(Written { client_id, occurred_at })
 }
 
 /// Removes everything held about a record (erased by an administrator).
@@ -539,8 +558,9 @@ impl Store {
                     {
                         let local = load_raw(&tx, mutation.record_id)?;
                         touch_full(&mut touched, local_client(&tx, mutation.record_id)?);
-                        write_server_copy(&tx, &server, local.as_ref(), &self.areas)?;
-                        touch_full(&mut touched, local_client(&tx, mutation.record_id)?);
+                        let data = Value::Object(server.data.clone()).to_string();
+                        let written = write_server_copy(&tx, &server, &data, local.as_ref(), &self.areas)?;
+                        touch_full(&mut touched, written.client_id);
                     }
                 }
             }
@@ -561,6 +581,9 @@ impl Store {
     /// stored for the worker; summaries and search follow.
     pub fn apply_pull_page(&mut self, page: &PullResponse) -> Result<PageApplied> {
         let tx = self.conn.transaction()?;
+        if page.snapshot_seq.is_some() && page.has_more && page.remaining >= bulk::BULK_FROM {
+            bulk::defer(&tx)?;
+        }
         let mut applied = PageApplied::default();
         let mut touched = Touched::new();
         let now_ms = Utc::now().timestamp_millis();
@@ -589,7 +612,8 @@ impl Store {
                 applied.stale += 1;
                 continue;
             }
-            let client_before = local_client(&tx, change.id)?;
+            // A record new to this laptop has no local row to look up.
+            let client_before = if local.is_some() { local_client(&tx, change.id)? } else { None };
             touch_full(&mut touched, client_before);
             let action = if plan == IncomingPlan::Erase { AuditAction::Erase } else { AuditAction::Receive };
             let client = change.client_id.or(client_before);
@@ -602,12 +626,22 @@ impl Store {
                 }
                 IncomingPlan::Overwrite => {
                     let copy = ServerCopy::from_change(change);
-                    save_mirror(&tx, &copy)?;
-                    write_server_copy(&tx, &copy, local.as_ref(), &self.areas)?;
+                    let data = serde_json::to_string(&change.data).map_err(|e| bad_text("record body", e))?;
+                    save_mirror(&tx, &copy, &data)?;
+                    let written = write_server_copy(&tx, &copy, &data, local.as_ref(), &self.areas)?;
+                    match written.client_id {
+                        // A contact new to this laptop can only move its
+                        // client's last contact forward, as a local one does.
+                        Some(client) if local.is_none() && change.kind == RecordKind::Contact && !change.deleted => {
+                            touch_contact(&mut touched, client, written.occurred_at);
+                        }
+                        other => touch_full(&mut touched, other),
+                    }
                     applied.overwritten += 1;
                 }
                 IncomingPlan::Merge { data, deleted, clashes } => {
-                    save_mirror(&tx, &ServerCopy::from_change(change))?;
+                    let server_text = Value::Object(change.data.clone()).to_string();
+                    save_mirror(&tx, &ServerCopy::from_change(change), &server_text)?;
                     let local = local.as_ref().expect("a merge needs a local copy");
                     let (client_id, amends, occurred) =
                         columns(change.kind, change.id, &data, change.client_id, &self.areas);
@@ -625,11 +659,11 @@ impl Store {
                         amends.map(|a| a.to_string()),
                         timestamp(occurred.unwrap_or(local.meta.created_at)),
                     ])?;
+                    touch_full(&mut touched, client_id);
                     applied.merged += 1;
                     applied.clashes += clashes.len();
                 }
             }
-            touch_full(&mut touched, local_client(&tx, change.id)?);
             if let Some(next) = self.clock.receive(&change.hlc, now_ms, MAX_CLOCK_AHEAD_MS) {
                 self.clock = next;
             }
@@ -663,8 +697,12 @@ impl Store {
             Some(_) => {
                 state_delete(&tx, SNAPSHOT_UNTIL)?;
                 applied.dropped += finish_resnapshot(&tx, &self.actor, &mut touched)?;
+                bulk::restore(&tx)?;
             }
-            None => state_delete(&tx, SNAPSHOT_UNTIL)?,
+            None => {
+                state_delete(&tx, SNAPSHOT_UNTIL)?;
+                bulk::restore(&tx)?;
+            }
         }
         commit(tx, &self.clock, self.summaries.then_some(&touched))?;
         self.reindex(&touched)?;
