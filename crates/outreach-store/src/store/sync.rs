@@ -352,6 +352,20 @@ fn erase_record(conn: &Connection, id: Uuid) -> Result<()> {
 /// A create whose entry refers to its record row (schema 4) has the
 /// record's id as its mutation id and takes its body, clock stamp and time
 /// from the row.
+/// Which outbox entry a mutation id names, and its record (the lean read
+/// of [`outbox_entry`], for acknowledgements).
+fn outbox_seq(conn: &Connection, mutation_id: Uuid) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT seq, record_id FROM outbox
+             WHERE seq = coalesce(
+                 (SELECT seq FROM outbox WHERE mutation_id = ?1),
+                 (SELECT seq FROM outbox WHERE record_id = ?1 AND mutation_id IS NULL AND op = 'create'))",
+        )?
+        .query_row([mutation_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
 fn outbox_entry(conn: &Connection, mutation_id: Uuid) -> Result<Option<(i64, Mutation, String)>> {
     let row = conn
         .prepare_cached(
@@ -512,13 +526,17 @@ impl Store {
         let mut touched = Touched::new();
         let now = timestamp(Utc::now());
         for result in results {
-            let Some((seq, mutation, made_at)) = outbox_entry(&tx, result.mutation_id)? else {
+            let Some((seq, record)) = outbox_seq(&tx, result.mutation_id)? else {
                 ack.unknown += 1;
                 continue;
             };
+            // Only a refused change needs its whole entry (it is kept).
+            let refused = match &result.outcome {
+                Outcome::Rejected { .. } => outbox_entry(&tx, result.mutation_id)?,
+                _ => None,
+            };
             tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?.execute([seq])?;
             ack.removed += 1;
-            let record = mutation.record_id.to_string();
             match &result.outcome {
                 Outcome::Applied { version } => {
                     ack.applied += 1;
@@ -535,6 +553,7 @@ impl Store {
                 Outcome::Unchanged { .. } => ack.unchanged += 1,
                 Outcome::Rejected { code, reason } => {
                     ack.rejected += 1;
+                    let Some((_, mutation, made_at)) = refused else { continue };
                     tx.prepare_cached(
                         "INSERT OR REPLACE INTO needs_attention (mutation_id, record_id, kind, op, changes,
                              base_version, hlc, created_at, code, reason, rejected_at)
@@ -610,6 +629,32 @@ impl Store {
                 )?
                 .execute(params![change.id.to_string(), change.area, change.version])?;
                 applied.stale += 1;
+                continue;
+            }
+            // This laptop's own change coming back as the server holds it:
+            // the local row already is that copy, so only the mirror learns it.
+            let echo = plan == IncomingPlan::Overwrite
+                && local.as_ref().is_some_and(|l| {
+                    l.meta.version == change.version
+                        && l.meta.deleted == change.deleted
+                        && l.data.as_object() == Some(&change.data)
+                });
+            if echo {
+                audit::record(
+                    &tx,
+                    &self.actor,
+                    AuditAction::Receive,
+                    Some(change.kind),
+                    Some(change.id),
+                    change.client_id,
+                    Some("sync"),
+                )?;
+                let data = serde_json::to_string(&change.data).map_err(|e| bad_text("record body", e))?;
+                save_mirror(&tx, &ServerCopy::from_change(change), &data)?;
+                applied.overwritten += 1;
+                if let Some(next) = self.clock.receive(&change.hlc, now_ms, MAX_CLOCK_AHEAD_MS) {
+                    self.clock = next;
+                }
                 continue;
             }
             // A record new to this laptop has no local row to look up.
