@@ -313,3 +313,34 @@ fn a_small_snapshot_keeps_every_index() {
     store.apply_pull_page(&first).unwrap();
     assert_eq!(store.index_names().unwrap(), before);
 }
+
+#[test]
+fn an_own_change_pulled_back_becomes_the_ancestor_of_later_merges() {
+    let (_dir, mut store) = store();
+    let c = store
+        .create(Client { name: Some("Jo Bloggs".to_string().into()), area: "Wirral".into(), ..Default::default() })
+        .unwrap();
+    let id = c.meta.id;
+    let sent = store.pending_batch(10).unwrap();
+    let ack = [MutationResult { mutation_id: sent[0].mutation_id, outcome: Outcome::Applied { version: 1 } }];
+    store.acknowledge(&ack).unwrap();
+    let mine = store.record_states().unwrap()[&id].0.clone();
+
+    // The server sends the same copy back: nothing local changes.
+    let echo = store.apply_pull_page(&page(vec![client_change(id, Value::Object(mine.clone()), 1, 3)], 3)).unwrap();
+    assert_eq!(echo.overwritten, 1);
+    assert_eq!(store.record_states().unwrap()[&id].0, mine);
+    let received = store.audit_entries(Some(id), 10).unwrap().iter().filter(|e| e.action == "receive").count();
+    assert_eq!(received, 1, "receiving is audited");
+
+    // A local edit, then another worker's edit to a different field: both
+    // survive, merged against the copy that came back.
+    store.update::<Client>(id, |c| c.phone = Some("0151".to_string().into())).unwrap();
+    let mut theirs = mine.clone();
+    theirs.insert("usual_site".into(), json!("bus station"));
+    let merged = store.apply_pull_page(&page(vec![client_change(id, Value::Object(theirs), 2, 4)], 4)).unwrap();
+    assert_eq!((merged.merged, merged.clashes), (1, 0));
+    let now = &store.record_states().unwrap()[&id].0;
+    assert_eq!(now["usual_site"], json!("bus station"));
+    assert_eq!(now["phone"], json!("0151"));
+}
