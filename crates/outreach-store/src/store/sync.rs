@@ -631,32 +631,6 @@ impl Store {
                 applied.stale += 1;
                 continue;
             }
-            // This laptop's own change coming back as the server holds it:
-            // the local row already is that copy, so only the mirror learns it.
-            let echo = plan == IncomingPlan::Overwrite
-                && local.as_ref().is_some_and(|l| {
-                    l.meta.version == change.version
-                        && l.meta.deleted == change.deleted
-                        && l.data.as_object() == Some(&change.data)
-                });
-            if echo {
-                audit::record(
-                    &tx,
-                    &self.actor,
-                    AuditAction::Receive,
-                    Some(change.kind),
-                    Some(change.id),
-                    change.client_id,
-                    Some("sync"),
-                )?;
-                let data = serde_json::to_string(&change.data).map_err(|e| bad_text("record body", e))?;
-                save_mirror(&tx, &ServerCopy::from_change(change), &data)?;
-                applied.overwritten += 1;
-                if let Some(next) = self.clock.receive(&change.hlc, now_ms, MAX_CLOCK_AHEAD_MS) {
-                    self.clock = next;
-                }
-                continue;
-            }
             // A record new to this laptop has no local row to look up.
             let client_before = if local.is_some() { local_client(&tx, change.id)? } else { None };
             touch_full(&mut touched, client_before);
