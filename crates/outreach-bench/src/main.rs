@@ -6,7 +6,7 @@
 //! outreach-bench sync [--database URL] [--records 100000] [--changes 10000]
 //! outreach-bench apply [--records 100000] [--page 500]
 //! outreach-bench reports [--database postgres://...] [--contacts 1000000] [--clients 100000] [--month 2026-11]
-//! outreach-bench server [--backends postgres,sqlite] [--devices 50,100,200] [--push 50] [--pull 500] [--records 100000]
+//! outreach-bench server [--backends postgres,sqlite] [--devices 50,100,200] [--push 50] [--pull 500] [--records 100000] [--arrival-ms 0]
 //! ```
 //!
 //! Timings use [`std::time::Instant`] around single calls of the store's

@@ -70,6 +70,10 @@ pub struct ServerArgs {
     /// Seed of the synthetic data.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Spread the devices' starts evenly over this many milliseconds
+    /// (0: all start in the same instant, a burst).
+    #[arg(long, default_value_t = 0)]
+    pub arrival_ms: u64,
 }
 
 /// A device the bench signs requests as.
@@ -314,7 +318,9 @@ async fn device_sync(
     changes: Vec<Mutation>,
     cursor: i64,
     want: usize,
+    start_at: tokio::time::Instant,
 ) -> Result<(Duration, Vec<Duration>, usize)> {
+    tokio::time::sleep_until(start_at).await;
     let started = Instant::now();
     let response = http.push(&device, changes).await?;
     let push = started.elapsed();
@@ -393,9 +399,15 @@ async fn load_run(
     }
     server.reset_peak();
     let started = Instant::now();
+    let zero = tokio::time::Instant::now();
     let tasks: Vec<_> = work
         .into_iter()
-        .map(|(device, changes, cursor)| tokio::spawn(device_sync(http.clone(), device, changes, cursor, args.pull)))
+        .enumerate()
+        .map(|(i, (device, changes, cursor))| {
+            // device i starts at i/devices of the arrival window
+            let offset = Duration::from_millis(args.arrival_ms * i as u64 / devices.max(1) as u64);
+            tokio::spawn(device_sync(http.clone(), device, changes, cursor, args.pull, zero + offset))
+        })
         .collect();
     let (mut push, mut pull, mut errors, mut first_error, mut pulled) = (vec![], vec![], 0, None, 0);
     for task in tasks {
@@ -532,6 +544,12 @@ async fn measure(bin: &Path, testdb: &TestDb, backend: Backend, args: &ServerArg
         first.page.p99,
         first.peak_mib
     );
+    if args.arrival_ms > 0 {
+        println!(
+            "Devices start spread evenly over {} ms (not all at once); latency is from each device's own start, wall time from the first start to the last answer.\n",
+            args.arrival_ms
+        );
+    }
     println!(
         "| devices at once | requests | errors | all p50 / p95 / p99 ms | push p50 / p95 / p99 ms | pull p50 / p95 / p99 ms | wall s | requests/s | changes/s pushed | records/s pulled | server peak RSS MiB |"
     );

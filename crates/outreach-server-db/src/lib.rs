@@ -25,8 +25,10 @@
 pub mod credentials;
 mod engine;
 pub mod error;
+mod group;
 pub mod migrations;
 pub mod model;
+pub mod page;
 mod postgres;
 pub mod reports;
 pub mod scope;
@@ -38,6 +40,7 @@ pub use error::{DbError, Result};
 pub use model::{
     Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, ExportedAudit, NewUser, Team, User,
 };
+pub use page::{PullPage, PulledRecord};
 pub use postgres::PostgresDatabase;
 pub use reports::{Report, ReportRequest, Viewer};
 pub use sqlite::SqliteDatabase;
@@ -103,13 +106,24 @@ pub trait Database: Send + Sync {
     /// returns one result per mutation; audited per mutation.
     async fn push(&self, actor: &Actor, mutations: &[Mutation]) -> Result<Vec<MutationResult>>;
     /// Changes after `cursor` that `actor` may see, at most `limit`;
-    /// audited per record sent.
-    async fn pull(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullResponse>;
-    /// [`Database::pull`] as devices sync: a pull from cursor 0 is a
+    /// audited per record sent. Records' data stay the JSON text stored:
+    /// what the server sends.
+    async fn pull_page(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullPage>;
+    /// [`Database::pull_page`] as devices sync: a pull from cursor 0 is a
     /// snapshot pinned at the current highest sequence (named in the
     /// answer's `snapshot_seq`), and one with `until` is a later page of the
     /// snapshot pinned there (only changes up to it).
-    async fn pull_snapshot(&self, actor: &Actor, cursor: i64, limit: i64, until: Option<i64>) -> Result<PullResponse>;
+    async fn pull_snapshot_page(&self, actor: &Actor, cursor: i64, limit: i64, until: Option<i64>) -> Result<PullPage>;
+    /// [`Database::pull_page`] in the protocol's form (every record's data
+    /// parsed), for callers in process.
+    async fn pull(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullResponse> {
+        self.pull_page(actor, cursor, limit).await?.into_response()
+    }
+    /// [`Database::pull_snapshot_page`] in the protocol's form, for callers
+    /// in process.
+    async fn pull_snapshot(&self, actor: &Actor, cursor: i64, limit: i64, until: Option<i64>) -> Result<PullResponse> {
+        self.pull_snapshot_page(actor, cursor, limit, until).await?.into_response()
+    }
     /// The count and hash of the records `actor` may see, per scope unit,
     /// for a device whose cursor is `cursor` (see [`ScopeDigest`]).
     async fn digest(&self, actor: &Actor, cursor: i64) -> Result<ScopeDigest>;

@@ -7,6 +7,7 @@
 //! databases).
 
 use crate::error::{DbError, Result};
+use crate::group::PushQueue;
 use crate::{Backend, Database, PostgresDatabase, SqliteDatabase};
 use std::future::Future;
 use std::path::PathBuf;
@@ -23,6 +24,7 @@ pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postg
 pub struct TestDb {
     db: Arc<dyn Database>,
     target: Arc<Target>,
+    pushes: Arc<PushQueue>,
 }
 
 enum Target {
@@ -60,12 +62,13 @@ async fn admin_execute(url: &str, sql: &str) -> Result<()> {
 impl TestDb {
     /// A fresh, migrated database on `backend`.
     pub async fn new(backend: Backend) -> Result<Self> {
-        let (db, target): (Arc<dyn Database>, Target) = match backend {
+        let (db, target, pushes): (Arc<dyn Database>, Target, _) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().map_err(|e| DbError::Invalid(e.to_string()))?;
                 let path = dir.path().join("outreach-server.db");
                 let db = SqliteDatabase::open(path.clone())?;
-                (Arc::new(db), Target::Sqlite { _dir: dir, path })
+                let pushes = db.push_queue();
+                (Arc::new(db), Target::Sqlite { _dir: dir, path }, pushes)
             }
             Backend::Postgres => {
                 let admin_url = admin_url();
@@ -74,10 +77,11 @@ impl TestDb {
                 admin_execute(&admin_url, &format!("CREATE DATABASE {name}")).await?;
                 let url = with_database(&admin_url, &name);
                 let db = PostgresDatabase::connect(&url).await?;
-                (Arc::new(db), Target::Postgres { admin_url, name, url })
+                let pushes = db.push_queue();
+                (Arc::new(db), Target::Postgres { admin_url, name, url }, pushes)
             }
         };
-        let test = Self { db, target: Arc::new(target) };
+        let test = Self { db, target: Arc::new(target), pushes };
         test.db.migrate().await?;
         Ok(test)
     }
@@ -85,6 +89,17 @@ impl TestDb {
     /// The database.
     pub fn db(&self) -> Arc<dyn Database> {
         self.db.clone()
+    }
+
+    /// Holds the write turn until the guard is dropped: pushes made
+    /// meanwhile queue, and are applied together when it is released.
+    pub async fn hold_write_turn(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.pushes.hold_turn().await
+    }
+
+    /// How many pushes are queued for the write turn.
+    pub fn queued_pushes(&self) -> usize {
+        self.pushes.waiting()
     }
 
     /// Its URL, as `outreach-server --database` takes it.

@@ -15,6 +15,7 @@ pub(crate) use read::{PullWindow, digest, pull, record, resolve_conflict};
 
 use crate::error::Result;
 use crate::model::{Actor, AuditEntry, AuditRow, reads_case_records};
+use crate::page::PulledRecord;
 use crate::scope::{CaseloadEntry, Scope};
 use chrono::{DateTime, Utc};
 use outreach_domain::{Hlc, RecordKind};
@@ -126,6 +127,14 @@ pub(crate) trait Tx {
     async fn prefetch_applied(&mut self, _mutation_ids: &[Uuid]) -> Result<()> {
         Ok(())
     }
+    /// Reads, in one go, the records `ids` name and the clients and street
+    /// counts they belong to, so the [`Tx::record`] calls of a push need not
+    /// ask one at a time (a backend where a query costs a round trip
+    /// overrides it). Called with the write lock held, so what it reads
+    /// stays true until commit except for this transaction's own writes.
+    async fn prefetch_records(&mut self, _ids: &[Uuid]) -> Result<()> {
+        Ok(())
+    }
     /// The stored outcome of a mutation already applied.
     async fn applied(&mut self, mutation_id: Uuid) -> Result<Option<Outcome>>;
     /// Remembers a mutation's outcome.
@@ -158,7 +167,7 @@ pub(crate) trait Tx {
     /// Inserts or replaces a conflict.
     async fn put_conflict(&mut self, conflict: &Conflict, at: DateTime<Utc>) -> Result<()>;
     /// Visible records after the window's cursor, by `seq`.
-    async fn records_after(&mut self, scope: &Scope, window: Window) -> Result<Vec<StoredRecord>>;
+    async fn records_after(&mut self, scope: &Scope, window: Window) -> Result<Vec<PulledRecord>>;
     /// Conflicts on visible records after the cursor, by `seq`.
     async fn conflicts_after(&mut self, scope: &Scope, window: Window) -> Result<Vec<Conflict>>;
     /// Drops for this user after the cursor, by `seq`, as (seq, record id).

@@ -27,6 +27,7 @@ pub(crate) async fn push<T: Tx>(
     let today = day(now);
     let mut scope = load_scope(tx, actor, &today).await?;
     tx.prefetch_applied(&mutations.iter().map(|m| m.mutation_id).collect::<Vec<_>>()).await?;
+    tx.prefetch_records(&records_touched(mutations)).await?;
     let mut results = Vec::with_capacity(mutations.len());
     let mut audit = Vec::with_capacity(mutations.len());
     for m in mutations {
@@ -61,6 +62,23 @@ pub(crate) async fn push<T: Tx>(
     }
     tx.audit(&audit).await?;
     Ok(results)
+}
+
+/// The records a push reads: each mutation's record, and the client or
+/// street count a change points it at (whose scope area it takes).
+fn records_touched(mutations: &[Mutation]) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = mutations.iter().map(|m| m.record_id).collect();
+    for m in mutations {
+        for field in ["client_id", "count_id"] {
+            let new = m.changes.get(field).and_then(|c| c.get("new")).and_then(|v| v.as_str());
+            if let Some(id) = new.and_then(|s| Uuid::parse_str(s).ok()) {
+                ids.push(id);
+            }
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// The outcome's tag (and rejection code), for the audit log.

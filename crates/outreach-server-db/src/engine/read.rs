@@ -4,9 +4,10 @@ use super::push::{after_write, resolve_area};
 use super::{StoredRecord, Tx, Window, day, load_scope};
 use crate::error::{DbError, Result};
 use crate::model::{Actor, AuditEntry};
+use crate::page::{PullPage, PulledRecord};
 use crate::scope::scope_keys;
 use chrono::{DateTime, Utc};
-use outreach_protocol::api::{CASELOAD_UNIT, Conflict, PullResponse, ScopeDigest, digest_units};
+use outreach_protocol::api::{CASELOAD_UNIT, Conflict, ScopeDigest, digest_units};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -41,7 +42,7 @@ pub(crate) struct PullWindow {
 /// (records, conflicts and drops together) in `seq` order, up to the
 /// snapshot's sequence when pinned (see [`PullWindow`]). One audit entry
 /// is written per record and per conflict sent.
-pub(crate) async fn pull<T: Tx>(tx: &mut T, actor: &Actor, w: PullWindow, now: DateTime<Utc>) -> Result<PullResponse> {
+pub(crate) async fn pull<T: Tx>(tx: &mut T, actor: &Actor, w: PullWindow, now: DateTime<Utc>) -> Result<PullPage> {
     let PullWindow { cursor, limit, .. } = w;
     let scope = load_scope(tx, actor, &day(now)).await?;
     let pinned = match w.until {
@@ -50,17 +51,9 @@ pub(crate) async fn pull<T: Tx>(tx: &mut T, actor: &Actor, w: PullWindow, now: D
         None => None,
     };
     // A snapshot with nothing (more) in it ends at its sequence.
-    let empty = PullResponse {
-        changes: vec![],
-        conflicts: vec![],
-        drops: vec![],
-        next_cursor: pinned.unwrap_or(cursor),
-        has_more: false,
-        remaining: 0,
-        snapshot_seq: pinned,
-    };
+    let empty = PullPage::empty(pinned.unwrap_or(cursor), pinned);
     if !scope.reads_records || limit < 1 {
-        return Ok(PullResponse { next_cursor: cursor, ..empty });
+        return Ok(PullPage { next_cursor: cursor, ..empty });
     }
     let window = Window { after: cursor, until: pinned.unwrap_or(i64::MAX), limit };
     let records = tx.records_after(&scope, window).await?;
@@ -73,7 +66,7 @@ pub(crate) async fn pull<T: Tx>(tx: &mut T, actor: &Actor, w: PullWindow, now: D
     seqs.sort_unstable();
     let Some(&last) = seqs.get(seqs.len().min(limit as usize).saturating_sub(1)) else { return Ok(empty) };
 
-    let changes: Vec<_> = records.iter().filter(|r| r.seq <= last).map(StoredRecord::to_change).collect();
+    let changes: Vec<PulledRecord> = records.into_iter().filter(|r| r.seq <= last).collect();
     let conflicts: Vec<Conflict> = conflicts.into_iter().filter(|c| c.seq <= last).collect();
     let drops: Vec<Uuid> = drops.into_iter().filter(|d| d.0 <= last).map(|d| d.1).collect();
     // Exact while little remains; past the cap, estimated from the sequence
@@ -101,7 +94,7 @@ pub(crate) async fn pull<T: Tx>(tx: &mut T, actor: &Actor, w: PullWindow, now: D
         }))
         .collect();
     tx.audit(&audit).await?;
-    Ok(PullResponse {
+    Ok(PullPage {
         changes,
         conflicts,
         drops,

@@ -11,13 +11,15 @@ mod tx;
 
 use crate::engine;
 use crate::error::{DbError, Result};
+use crate::group::{ApplyPushes, PushQueue, QueuedPush};
 use crate::model::{Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, NewUser, Team, User};
+use crate::page::PullPage;
 use crate::{Backend, Database, redact_url};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use outreach_protocol::Mutation;
-use outreach_protocol::api::{Conflict, MutationResult, PullResponse, RecordChange, ScopeDigest};
+use outreach_protocol::api::{Conflict, MutationResult, RecordChange, ScopeDigest};
 use serde_json::Value;
 use std::sync::Arc;
 use tokio_postgres::{IsolationLevel, NoTls};
@@ -31,11 +33,13 @@ const POOL_SIZE: usize = 16;
 #[derive(Clone)]
 pub struct PostgresDatabase {
     pool: Pool,
-    /// This process's pushes take turns here before taking a connection.
-    /// Pushes are serialised by the `seq_counter` row lock anyway; without
-    /// this, a burst of pushes fills the pool with connections waiting on
-    /// that lock and every pull queues behind them.
-    pushes: Arc<tokio::sync::Mutex<()>>,
+    /// This process's pushes take turns here before taking a connection,
+    /// and those waiting when a turn comes are applied together in one
+    /// transaction (see [`crate::group`]). Pushes are serialised by the
+    /// `seq_counter` row lock anyway; without the queue, a burst of pushes
+    /// fills the pool with connections waiting on that lock and every pull
+    /// queues behind them.
+    pushes: Arc<PushQueue>,
 }
 
 impl std::fmt::Debug for PostgresDatabase {
@@ -53,11 +57,11 @@ impl PostgresDatabase {
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(POOL_SIZE).build().map_err(|e| DbError::Pool(e.to_string()))?;
         drop(pool.get().await?);
-        Ok(Self { pool, pushes: Arc::default() })
+        Ok(Self { pool, pushes: Arc::new(PushQueue::new(Arc::default())) })
     }
 
     /// One pull in a repeatable-read transaction (one consistent view).
-    async fn pull_in(&self, actor: &Actor, window: engine::PullWindow) -> Result<PullResponse> {
+    async fn pull_in(&self, actor: &Actor, window: engine::PullWindow) -> Result<PullPage> {
         let mut client = self.client().await?;
         let mut tx =
             PgTx::new(client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).start().await?);
@@ -68,6 +72,33 @@ impl PostgresDatabase {
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {
         Ok(self.pool.get().await?)
+    }
+
+    /// The queue pushes wait in for their turn (for tests of grouping).
+    #[cfg(feature = "testing")]
+    pub(crate) fn push_queue(&self) -> Arc<PushQueue> {
+        self.pushes.clone()
+    }
+}
+
+impl ApplyPushes for PostgresDatabase {
+    async fn apply_together(&self, pushes: Vec<Arc<QueuedPush>>) -> Result<Vec<Vec<MutationResult>>> {
+        let mut client = self.client().await?;
+        let mut tx = PgTx::new(client.transaction().await?);
+        let mut out = Vec::with_capacity(pushes.len());
+        for push in &pushes {
+            out.push(engine::push(&mut tx, &push.actor, &push.mutations, Utc::now()).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn apply_one(&self, push: Arc<QueuedPush>) -> Result<Vec<MutationResult>> {
+        let mut client = self.client().await?;
+        let mut tx = PgTx::new(client.transaction().await?);
+        let out = engine::push(&mut tx, &push.actor, &push.mutations, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }
 
@@ -126,19 +157,14 @@ impl Database for PostgresDatabase {
     }
 
     async fn push(&self, actor: &Actor, mutations: &[Mutation]) -> Result<Vec<MutationResult>> {
-        let _turn = self.pushes.lock().await;
-        let mut client = self.client().await?;
-        let mut tx = PgTx::new(client.transaction().await?);
-        let out = engine::push(&mut tx, actor, mutations, Utc::now()).await?;
-        tx.commit().await?;
-        Ok(out)
+        self.pushes.push(self, actor.clone(), mutations.to_vec()).await
     }
 
-    async fn pull(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullResponse> {
+    async fn pull_page(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullPage> {
         self.pull_in(actor, engine::PullWindow { cursor, limit, until: None, pin: false }).await
     }
 
-    async fn pull_snapshot(&self, actor: &Actor, cursor: i64, limit: i64, until: Option<i64>) -> Result<PullResponse> {
+    async fn pull_snapshot_page(&self, actor: &Actor, cursor: i64, limit: i64, until: Option<i64>) -> Result<PullPage> {
         self.pull_in(actor, engine::PullWindow { cursor, limit, until, pin: true }).await
     }
 

@@ -6,6 +6,7 @@ use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
 use crate::engine::{Dependents, ScopedRow, StoredRecord, Tx, Window};
 use crate::error::Result;
 use crate::model::{AuditEntry, AuditRow};
+use crate::page::PulledRecord;
 use crate::scope::{CaseloadEntry, Scope};
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
@@ -17,35 +18,116 @@ use uuid::Uuid;
 /// A PostgreSQL transaction seen as the engine's [`Tx`].
 ///
 /// To save round trips, sequence numbers are handed out from the counter
-/// value read under its lock and written back once, and the outcomes of a
-/// push's mutations are looked up in one query and inserted in one; both
-/// are written by [`PgTx::commit`], which every writer must use.
+/// value read under its lock and written back once, the outcomes of a
+/// push's mutations are looked up in one query and inserted in one, the
+/// records a push touches are read in one query into [`PgTx::records`],
+/// and record writes, scope moves and drops are kept in memory and written
+/// with one `unnest` statement each, before any query that reads those
+/// tables and at the latest by [`PgTx::commit`], which every writer must use.
 pub(super) struct PgTx<'c> {
     /// The open transaction.
     pub tx: Transaction<'c>,
     /// The sequence counter as last handed out (read under its row lock),
     /// and whether it moved since it was read.
     seq: Option<(i64, bool)>,
-    /// Outcomes stored before, of the mutation ids prefetched.
+    /// Outcomes stored before, of the mutation ids prefetched, and those
+    /// given in this transaction.
     known: Option<HashMap<Uuid, Outcome>>,
     /// Outcomes to insert at commit: (mutation id, device, record, result, at).
     unsaved: Vec<(Uuid, Uuid, Uuid, Value, DateTime<Utc>)>,
+    /// Records as this transaction sees them (its own writes included);
+    /// `None` for an id known to be absent.
+    records: HashMap<Uuid, Option<StoredRecord>>,
+    /// Writes not yet sent, each table's in one statement at the next flush.
+    pending: Pending,
+}
+
+/// Record writes, scope moves and drops kept for the next flush.
+#[derive(Default)]
+struct Pending {
+    /// Whole records to upsert, one per id (the last write wins).
+    records: Vec<StoredRecord>,
+    /// Where each id is in `records`.
+    record_at: HashMap<Uuid, usize>,
+    /// New (area, seq) of records not otherwise written, by id.
+    moves: HashMap<Uuid, (Option<String>, i64)>,
+    /// Drops to insert: (seq, record, area, worker).
+    drops: Vec<(i64, Uuid, Option<String>, Option<String>)>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.moves.is_empty() && self.drops.is_empty()
+    }
+
+    /// Keeps `record` to upsert, replacing an earlier write of the same id.
+    fn put(&mut self, record: StoredRecord) {
+        self.moves.remove(&record.id);
+        match self.record_at.get(&record.id) {
+            Some(&i) => self.records[i] = record,
+            None => {
+                self.record_at.insert(record.id, self.records.len());
+                self.records.push(record);
+            }
+        }
+    }
 }
 
 impl<'c> PgTx<'c> {
     /// Wraps an open transaction.
     pub fn new(tx: Transaction<'c>) -> Self {
-        Self { tx, seq: None, known: None, unsaved: Vec::new() }
+        Self { tx, seq: None, known: None, unsaved: Vec::new(), records: HashMap::new(), pending: Pending::default() }
     }
 
     /// Writes what was kept in memory, then commits.
     pub async fn commit(mut self) -> Result<()> {
+        self.flush_writes().await?;
         self.flush_applied().await?;
         if let Some((value, true)) = self.seq {
             let stmt = self.tx.prepare_cached("UPDATE seq_counter SET value = $1 WHERE id = 1").await?;
             self.tx.execute(&stmt, &[&value]).await?;
         }
         self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sends the record writes, scope moves and drops kept since the last
+    /// flush: one statement per table that has any.
+    async fn flush_writes(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        if !pending.moves.is_empty() {
+            let ids: Vec<Uuid> = pending.moves.keys().copied().collect();
+            let areas: Vec<Option<&str>> = ids.iter().map(|id| pending.moves[id].0.as_deref()).collect();
+            let seqs: Vec<i64> = ids.iter().map(|id| pending.moves[id].1).collect();
+            let stmt = self
+                .tx
+                .prepare_cached(
+                    "UPDATE records r SET area = m.area, seq = m.seq \
+                     FROM unnest($1::uuid[], $2::text[], $3::int8[]) AS m (id, area, seq) WHERE r.id = m.id",
+                )
+                .await?;
+            self.tx.execute(&stmt, &[&ids, &areas, &seqs]).await?;
+        }
+        if !pending.records.is_empty() {
+            upsert_records(&self.tx, &pending.records).await?;
+        }
+        if !pending.drops.is_empty() {
+            let seqs: Vec<i64> = pending.drops.iter().map(|d| d.0).collect();
+            let ids: Vec<Uuid> = pending.drops.iter().map(|d| d.1).collect();
+            let areas: Vec<Option<&str>> = pending.drops.iter().map(|d| d.2.as_deref()).collect();
+            let workers: Vec<Option<&str>> = pending.drops.iter().map(|d| d.3.as_deref()).collect();
+            let stmt = self
+                .tx
+                .prepare_cached(
+                    "INSERT INTO scope_drops (seq, record_id, area, worker) \
+                     SELECT * FROM unnest($1::int8[], $2::uuid[], $3::text[], $4::text[])",
+                )
+                .await?;
+            self.tx.execute(&stmt, &[&seqs, &ids, &areas, &workers]).await?;
+        }
         Ok(())
     }
 
@@ -70,6 +152,58 @@ impl<'c> PgTx<'c> {
         self.tx.execute(&stmt, &[&ids, &devices, &records, &results, &at]).await?;
         Ok(())
     }
+}
+
+/// Inserts or replaces `records` (distinct ids) in one statement.
+async fn upsert_records(tx: &Transaction<'_>, records: &[StoredRecord]) -> Result<()> {
+    let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
+    let kinds: Vec<&str> = records.iter().map(|r| r.kind.as_str()).collect();
+    let clients: Vec<Option<Uuid>> = records.iter().map(|r| r.client_id).collect();
+    let areas: Vec<Option<&str>> = records.iter().map(|r| r.area.as_deref()).collect();
+    let counts: Vec<Option<Uuid>> = records.iter().map(|r| r.count_id).collect();
+    let data: Vec<Value> = records.iter().map(|r| Value::Object(r.data.clone())).collect();
+    let versions: Vec<i64> = records.iter().map(|r| r.version).collect();
+    let seqs: Vec<i64> = records.iter().map(|r| r.seq).collect();
+    let deleted: Vec<bool> = records.iter().map(|r| r.deleted).collect();
+    let erased: Vec<bool> = records.iter().map(|r| r.erased).collect();
+    let hlcs: Vec<String> = records.iter().map(|r| r.hlc.to_string()).collect();
+    let updated_at: Vec<DateTime<Utc>> = records.iter().map(|r| r.updated_at).collect();
+    let updated_by: Vec<&str> = records.iter().map(|r| r.updated_by.as_str()).collect();
+    let devices: Vec<Uuid> = records.iter().map(|r| r.device).collect();
+    let stmt = tx
+        .prepare_cached(&format!(
+            "INSERT INTO records ({RECORD_COLUMNS}) \
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::jsonb[], \
+             $7::int8[], $8::int8[], $9::bool[], $10::bool[], $11::text[], $12::timestamptz[], $13::text[], \
+             $14::uuid[]) \
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, client_id = excluded.client_id, \
+             area = excluded.area, count_id = excluded.count_id, data = excluded.data, \
+             version = excluded.version, seq = excluded.seq, deleted = excluded.deleted, \
+             erased = excluded.erased, hlc = excluded.hlc, updated_at = excluded.updated_at, \
+             updated_by = excluded.updated_by, device = excluded.device"
+        ))
+        .await?;
+    tx.execute(
+        &stmt,
+        &[
+            &ids,
+            &kinds,
+            &clients,
+            &areas,
+            &counts,
+            &data,
+            &versions,
+            &seqs,
+            &deleted,
+            &erased,
+            &hlcs,
+            &updated_at,
+            &updated_by,
+            &devices,
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Whether record `r` is visible, given `$2` (area keys) and `$3` (clients).
@@ -105,6 +239,10 @@ pub(super) async fn insert_audit(tx: &Transaction<'_>, entries: &[AuditEntry]) -
 
 impl Tx for PgTx<'_> {
     async fn lock_writes(&mut self) -> Result<()> {
+        if self.seq.is_some() {
+            // Already held: several pushes applied in one transaction.
+            return Ok(());
+        }
         let stmt = self.tx.prepare_cached("SELECT value FROM seq_counter WHERE id = 1 FOR UPDATE").await?;
         let value: i64 = self.tx.query_one(&stmt, &[]).await?.try_get(0)?;
         self.seq = Some((value, false));
@@ -150,11 +288,43 @@ impl Tx for PgTx<'_> {
             .tx
             .prepare_cached("SELECT mutation_id, result FROM applied_mutations WHERE mutation_id = ANY($1)")
             .await?;
-        let mut known = HashMap::new();
-        for row in self.tx.query(&stmt, &[&mutation_ids]).await? {
+        let rows = self.tx.query(&stmt, &[&mutation_ids]).await?;
+        // Kept across the pushes of one transaction: outcomes given earlier
+        // in it are not in the table yet, and must not be forgotten.
+        let known = self.known.get_or_insert_with(HashMap::new);
+        for row in rows {
             known.insert(row.try_get(0)?, serde_json::from_value(row.try_get::<_, Value>(1)?)?);
         }
-        self.known = Some(known);
+        Ok(())
+    }
+
+    async fn prefetch_records(&mut self, ids: &[Uuid]) -> Result<()> {
+        let wanted: Vec<Uuid> = ids.iter().copied().filter(|id| !self.records.contains_key(id)).collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        if !self.pending.moves.is_empty() {
+            // A moved record read back from the table must show its move.
+            self.flush_writes().await?;
+        }
+        let stmt = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS} FROM records WHERE id = ANY(ARRAY( \
+                   SELECT unnest($1::uuid[]) \
+                   UNION SELECT client_id FROM records WHERE id = ANY($1) AND client_id IS NOT NULL \
+                   UNION SELECT count_id FROM records WHERE id = ANY($1) AND count_id IS NOT NULL))"
+            ))
+            .await?;
+        let rows = self.tx.query(&stmt, &[&wanted]).await?;
+        for row in &rows {
+            let record = rows::record(row)?;
+            // This transaction's own writes win over what the table holds.
+            self.records.entry(record.id).or_insert(Some(record));
+        }
+        for id in wanted {
+            self.records.entry(id).or_insert(None);
+        }
         Ok(())
     }
 
@@ -185,46 +355,21 @@ impl Tx for PgTx<'_> {
     }
 
     async fn record(&mut self, id: Uuid) -> Result<Option<StoredRecord>> {
+        if let Some(known) = self.records.get(&id) {
+            return Ok(known.clone());
+        }
+        self.flush_writes().await?;
         let stmt = self.tx.prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = $1")).await?;
-        self.tx.query_opt(&stmt, &[&id]).await?.as_ref().map(rows::record).transpose()
+        let found = self.tx.query_opt(&stmt, &[&id]).await?.as_ref().map(rows::record).transpose()?;
+        if let Some(record) = &found {
+            self.records.insert(id, Some(record.clone()));
+        }
+        Ok(found)
     }
 
     async fn put_record(&mut self, r: &StoredRecord) -> Result<()> {
-        let stmt = self
-            .tx
-            .prepare_cached(&format!(
-                "INSERT INTO records ({RECORD_COLUMNS}) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, client_id = excluded.client_id, \
-                 area = excluded.area, count_id = excluded.count_id, data = excluded.data, \
-                 version = excluded.version, seq = excluded.seq, deleted = excluded.deleted, \
-                 erased = excluded.erased, hlc = excluded.hlc, updated_at = excluded.updated_at, \
-                 updated_by = excluded.updated_by, device = excluded.device"
-            ))
-            .await?;
-        let data = Value::Object(r.data.clone());
-        let hlc = r.hlc.to_string();
-        self.tx
-            .execute(
-                &stmt,
-                &[
-                    &r.id,
-                    &r.kind.as_str(),
-                    &r.client_id,
-                    &r.area,
-                    &r.count_id,
-                    &data,
-                    &r.version,
-                    &r.seq,
-                    &r.deleted,
-                    &r.erased,
-                    &hlc,
-                    &r.updated_at,
-                    &r.updated_by,
-                    &r.device,
-                ],
-            )
-            .await?;
+        self.records.insert(r.id, Some(r.clone()));
+        self.pending.put(r.clone());
         Ok(())
     }
 
@@ -233,23 +378,29 @@ impl Tx for PgTx<'_> {
             Dependents::OfClient(id) => ("SELECT id, kind, area FROM records WHERE client_id = $1 ORDER BY seq", id),
             Dependents::OfCount(id) => ("SELECT id, kind, area FROM records WHERE count_id = $1 ORDER BY seq", id),
         };
+        self.flush_writes().await?;
         let stmt = self.tx.prepare_cached(sql).await?;
         let rows = self.tx.query(&stmt, &[&id]).await?;
         rows.iter().map(|r| Ok(ScopedRow { id: r.try_get(0)?, kind: rows::kind(r, 1)?, area: r.try_get(2)? })).collect()
     }
 
     async fn move_record(&mut self, id: Uuid, area: Option<&str>, seq: i64) -> Result<()> {
-        let stmt = self.tx.prepare_cached("UPDATE records SET area = $2, seq = $3 WHERE id = $1").await?;
-        self.tx.execute(&stmt, &[&id, &area, &seq]).await?;
+        match self.records.get_mut(&id) {
+            Some(Some(record)) => {
+                record.area = area.map(str::to_string);
+                record.seq = seq;
+                let record = record.clone();
+                self.pending.put(record);
+            }
+            _ => {
+                self.pending.moves.insert(id, (area.map(str::to_string), seq));
+            }
+        }
         Ok(())
     }
 
     async fn put_drop(&mut self, seq: i64, record_id: Uuid, area: Option<&str>, worker: Option<&str>) -> Result<()> {
-        let stmt = self
-            .tx
-            .prepare_cached("INSERT INTO scope_drops (seq, record_id, area, worker) VALUES ($1, $2, $3, $4)")
-            .await?;
-        self.tx.execute(&stmt, &[&seq, &record_id, &area, &worker]).await?;
+        self.pending.drops.push((seq, record_id, area.map(str::to_string), worker.map(str::to_string)));
         Ok(())
     }
 
@@ -291,6 +442,7 @@ impl Tx for PgTx<'_> {
     }
 
     async fn put_conflict(&mut self, c: &Conflict, at: DateTime<Utc>) -> Result<()> {
+        self.flush_writes().await?;
         let stmt = self
             .tx
             .prepare_cached(
@@ -325,7 +477,8 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
-    async fn records_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<StoredRecord>> {
+    async fn records_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<PulledRecord>> {
+        self.flush_writes().await?;
         let (areas, clients) = (scope.area_list(), scope.caseload_list());
         let stmt = self
             .tx
@@ -334,10 +487,11 @@ impl Tx for PgTx<'_> {
             ))
             .await?;
         let rows = self.tx.query(&stmt, &[&w.after, &areas, &clients, &w.limit, &w.until]).await?;
-        rows.iter().map(rows::record).collect()
+        rows.iter().map(rows::pulled).collect()
     }
 
     async fn conflicts_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<Conflict>> {
+        self.flush_writes().await?;
         let (areas, clients) = (scope.area_list(), scope.caseload_list());
         let stmt = self
             .tx
@@ -351,6 +505,7 @@ impl Tx for PgTx<'_> {
     }
 
     async fn drops_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<(i64, Uuid)>> {
+        self.flush_writes().await?;
         let (areas, clients) = (scope.area_list(), scope.caseload_list());
         let stmt = self
             .tx
@@ -367,6 +522,7 @@ impl Tx for PgTx<'_> {
     }
 
     async fn count_after(&mut self, scope: &Scope, after: i64, until: i64, cap: i64) -> Result<i64> {
+        self.flush_writes().await?;
         let (areas, clients) = (scope.area_list(), scope.caseload_list());
         let stmt = self
             .tx
@@ -391,6 +547,7 @@ impl Tx for PgTx<'_> {
     }
 
     async fn conflicts_of(&mut self, record_id: Uuid) -> Result<Vec<Conflict>> {
+        self.flush_writes().await?;
         let stmt = self
             .tx
             .prepare_cached(&format!(

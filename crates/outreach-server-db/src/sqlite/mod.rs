@@ -10,12 +10,14 @@ mod tx;
 
 use crate::engine;
 use crate::error::{DbError, Result};
+use crate::group::{ApplyPushes, PushQueue, QueuedPush};
 use crate::model::{Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, NewUser, Team, User};
+use crate::page::PullPage;
 use crate::{Backend, Database};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use outreach_protocol::Mutation;
-use outreach_protocol::api::{Conflict, MutationResult, PullResponse, RecordChange, ScopeDigest};
+use outreach_protocol::api::{Conflict, MutationResult, RecordChange, ScopeDigest};
 use rusqlite::{Connection, TransactionBehavior};
 use serde_json::Value;
 use std::future::Future;
@@ -47,7 +49,10 @@ struct Inner {
     /// rather than in SQLite's busy handler, which sleeps and retries: under
     /// many devices at once that left the file idle between writers and let
     /// late arrivals overtake early ones.
-    writers: tokio::sync::Mutex<()>,
+    writers: Arc<tokio::sync::Mutex<()>>,
+    /// Pushes waiting for the writers' turn: those waiting when it comes
+    /// are applied together in one transaction (see [`crate::group`]).
+    pushes: Arc<PushQueue>,
     /// Bounds the connections in use at once to [`MAX_OPEN`].
     open: tokio::sync::Semaphore,
 }
@@ -90,11 +95,13 @@ impl SqliteDatabase {
     pub fn open(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
         let conn = open_connection(&path)?;
+        let writers = Arc::new(tokio::sync::Mutex::new(()));
         Ok(Self {
             inner: Arc::new(Inner {
                 path,
                 idle: Mutex::new(vec![conn]),
-                writers: tokio::sync::Mutex::new(()),
+                pushes: Arc::new(PushQueue::new(writers.clone())),
+                writers,
                 open: tokio::sync::Semaphore::new(MAX_OPEN),
             }),
         })
@@ -103,6 +110,12 @@ impl SqliteDatabase {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The queue pushes wait in for the writers' turn (for tests of grouping).
+    #[cfg(feature = "testing")]
+    pub(crate) fn push_queue(&self) -> Arc<PushQueue> {
+        self.inner.pushes.clone()
     }
 
     /// Runs `f` with a pooled connection on the blocking pool.
@@ -140,6 +153,15 @@ impl SqliteDatabase {
         R: Send + 'static,
     {
         let _turn = self.inner.writers.lock().await;
+        self.tx_now(f).await
+    }
+
+    /// Runs `f` in one immediate transaction; the caller holds the writers' turn.
+    async fn tx_now<R, F>(&self, f: F) -> Result<R>
+    where
+        F: for<'t> FnOnce(&'t mut SqliteTx<'_>) -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
         self.run(move |conn| {
             let mut tx = SqliteTx { tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)? };
             let out = f(&mut tx)?;
@@ -147,6 +169,23 @@ impl SqliteDatabase {
             Ok(out)
         })
         .await
+    }
+}
+
+impl ApplyPushes for SqliteDatabase {
+    async fn apply_together(&self, pushes: Vec<Arc<QueuedPush>>) -> Result<Vec<Vec<MutationResult>>> {
+        self.tx_now(move |tx| {
+            let mut out = Vec::with_capacity(pushes.len());
+            for push in &pushes {
+                out.push(run_now(engine::push(tx, &push.actor, &push.mutations, Utc::now()))??);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn apply_one(&self, push: Arc<QueuedPush>) -> Result<Vec<MutationResult>> {
+        self.tx_now(move |tx| run_now(engine::push(tx, &push.actor, &push.mutations, Utc::now()))?).await
     }
 }
 
@@ -211,17 +250,16 @@ impl Database for SqliteDatabase {
     }
 
     async fn push(&self, actor: &Actor, mutations: &[Mutation]) -> Result<Vec<MutationResult>> {
-        let (actor, mutations) = (actor.clone(), mutations.to_vec());
-        self.in_tx(move |tx| run_now(engine::push(tx, &actor, &mutations, Utc::now()))?).await
+        self.inner.pushes.push(self, actor.clone(), mutations.to_vec()).await
     }
 
-    async fn pull(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullResponse> {
+    async fn pull_page(&self, actor: &Actor, cursor: i64, limit: i64) -> Result<PullPage> {
         let actor = actor.clone();
         let window = engine::PullWindow { cursor, limit, until: None, pin: false };
         self.in_tx(move |tx| run_now(engine::pull(tx, &actor, window, Utc::now()))?).await
     }
 
-    async fn pull_snapshot(&self, actor: &Actor, cursor: i64, limit: i64, until: Option<i64>) -> Result<PullResponse> {
+    async fn pull_snapshot_page(&self, actor: &Actor, cursor: i64, limit: i64, until: Option<i64>) -> Result<PullPage> {
         let actor = actor.clone();
         let window = engine::PullWindow { cursor, limit, until, pin: true };
         self.in_tx(move |tx| run_now(engine::pull(tx, &actor, window, Utc::now()))?).await

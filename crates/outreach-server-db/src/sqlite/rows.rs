@@ -2,10 +2,12 @@
 //! text, times as RFC 3339 text, JSON as text.
 
 use crate::engine::StoredRecord;
+use crate::page::PulledRecord;
 use outreach_domain::{Hlc, RecordKind};
 use outreach_protocol::api::Conflict;
 use rusqlite::Row;
 use rusqlite::types::Type;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -76,6 +78,31 @@ pub(super) fn record(row: &Row<'_>) -> rusqlite::Result<StoredRecord> {
         updated_at: row.get(11)?,
         updated_by: row.get(12)?,
         device: uuid(row, 13)?,
+    })
+}
+
+/// A row of [`RECORD_COLUMNS`] as pull sends it: the data stay the JSON
+/// text stored (written by serialising the record's fields, so sending it
+/// as it is sends what serialising them again would).
+pub(super) fn pulled(row: &Row<'_>) -> rusqlite::Result<PulledRecord> {
+    let text: String = row.get(5)?;
+    let data = RawValue::from_string(text).map_err(|e| bad(5, e))?;
+    if !data.get().starts_with('{') {
+        return Err(bad(5, Unreadable("record data is not a JSON object".into())));
+    }
+    Ok(PulledRecord {
+        id: uuid(row, 0)?,
+        kind: kind(row, 1)?,
+        client_id: opt_uuid(row, 2)?,
+        data,
+        version: row.get(6)?,
+        seq: row.get(7)?,
+        deleted: row.get(8)?,
+        erased: row.get(9)?,
+        hlc: hlc(row, 10)?,
+        updated_at: row.get(11)?,
+        updated_by: row.get(12)?,
+        area: row.get(3)?,
     })
 }
 

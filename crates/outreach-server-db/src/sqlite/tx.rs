@@ -6,6 +6,7 @@ use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
 use crate::engine::{Dependents, ScopedRow, StoredRecord, Tx, Window};
 use crate::error::Result;
 use crate::model::{AuditEntry, AuditRow};
+use crate::page::PulledRecord;
 use crate::scope::{CaseloadEntry, Scope};
 use chrono::{DateTime, Utc};
 use outreach_protocol::api::{Conflict, Outcome};
@@ -215,12 +216,12 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn records_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<StoredRecord>> {
+    async fn records_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<PulledRecord>> {
         let (areas, clients) = scope_params(scope)?;
         let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT {RECORD_COLUMNS} FROM records r WHERE r.seq > ?1 AND r.seq <= ?5 AND {VISIBLE} ORDER BY r.seq LIMIT ?4"
         ))?;
-        let rows = stmt.query_map(params![w.after, areas, clients, w.limit, w.until], rows::record)?;
+        let rows = stmt.query_map(params![w.after, areas, clients, w.limit, w.until], rows::pulled)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

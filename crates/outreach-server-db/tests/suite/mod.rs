@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod fixtures;
+pub mod group;
 pub mod privacy;
 pub mod scope;
 pub mod sync;

@@ -211,3 +211,36 @@ pub async fn pull_paging_and_cursor_exactness(t: TestDb) {
     let all_seen: HashSet<Uuid> = all.into_iter().collect();
     assert_eq!(all_seen.len(), 20);
 }
+
+pub async fn pull_pages_serialise_exactly_as_the_protocol_type(t: TestDb) {
+    let db = t.db();
+    let w = world(&*db).await;
+    let c = Uuid::now_v7();
+    let odd = json!({
+        "area": "Liverpool",
+        "notes": "Zoë said \"hi\" \\ then left\n\ttab \u{1} ctrl, 😀 and </script>",
+        "Zebra": 1.5, "alpha": 1e-7, "big": 12_345_678_901_234_i64, "huge": 1e300, "neg": -0.0,
+        "u64": u64::MAX, "nested": {"b": [1, {"z": null, "a": true}], "a": "x"}, "": "empty key", "é": [],
+    });
+    push(&*db, &w.amy, vec![create(&w.amy, RecordKind::Client, c, odd), contact(&w.amy, Uuid::now_v7(), c)]).await;
+    let edit = update(&w.amy, RecordKind::Client, c, 1, json!({"phone": [null, "0151 ✓"]}));
+    push(&*db, &w.amy, vec![edit]).await;
+    let plain = db.pull_page(&w.amy, 0, 100).await.expect("pull");
+    let pinned = db.pull_snapshot_page(&w.amy, 0, 100, None).await.expect("pull");
+    assert_eq!(plain.snapshot_seq, None);
+    assert_eq!(pinned.snapshot_seq, Some(pinned.next_cursor), "a pull from 0 is pinned");
+    for page in [plain, pinned] {
+        assert_eq!(page.changes.len(), 2);
+        let sent = serde_json::to_string(&page).expect("serialise");
+        let protocol = page.clone().into_response().expect("parse");
+        assert_eq!(sent, serde_json::to_string(&protocol).expect("serialise"), "byte for byte what PullResponse sends");
+        assert_eq!(
+            protocol.changes[1].data["notes"],
+            json!("Zoë said \"hi\" \\ then left\n\ttab \u{1} ctrl, 😀 and </script>")
+        );
+        assert!(protocol.changes.iter().all(|c| c.area.as_deref() == Some("liverpool")), "the scope area travels");
+        let parsed: outreach_protocol::api::PullResponse = serde_json::from_str(&sent).expect("a client reads it");
+        assert_eq!(parsed.changes, protocol.changes);
+        assert_eq!(parsed.snapshot_seq, page.snapshot_seq);
+    }
+}

@@ -7,8 +7,8 @@ use crate::extract::{ApiJson, ApiQuery};
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
-use outreach_protocol::api::{ClockSkew, PullResponse, PushRequest, PushResponse, ScopeDigest, clock_too_far_ahead};
-use outreach_server_db::AuditEntry;
+use outreach_protocol::api::{ClockSkew, PushRequest, PushResponse, ScopeDigest, clock_too_far_ahead};
+use outreach_server_db::{AuditEntry, PullPage};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -56,14 +56,15 @@ pub struct PullQuery {
     pub until: Option<i64>,
 }
 
-/// The changes after `cursor` this device may see. A pull from 0 is a
-/// snapshot pinned at the highest sequence (`snapshot_seq`); one with
+/// The changes after `cursor` this device may see (a
+/// [`outreach_protocol::api::PullResponse`] on the wire). A pull from 0 is
+/// a snapshot pinned at the highest sequence (`snapshot_seq`); one with
 /// `until` is a later page of that snapshot.
 pub async fn pull(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<PullQuery>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<Json<PullPage>, ApiError> {
     let cursor = query.cursor.unwrap_or(0);
     if cursor < 0 {
         return Err(ApiError::bad_request("cursor must be 0 or more"));
@@ -75,7 +76,7 @@ pub async fn pull(
     if query.until.is_some_and(|u| u < 0) {
         return Err(ApiError::bad_request("until must be 0 or more"));
     }
-    Ok(Json(state.db.pull_snapshot(&actor, cursor, limit.min(MAX_PULL_LIMIT), query.until).await?))
+    Ok(Json(state.db.pull_snapshot_page(&actor, cursor, limit.min(MAX_PULL_LIMIT), query.until).await?))
 }
 
 /// `?cursor=N`.
