@@ -23,8 +23,11 @@ use std::task::Poll;
 use tokio::sync::{OwnedMutexGuard, oneshot};
 
 /// Most mutations applied in one group transaction (a push larger than
-/// this is still applied whole, alone).
-const MAX_GROUP_MUTATIONS: usize = 10_000;
+/// this is still applied whole, alone). Each change is held in memory
+/// several times over until commit: with 10,000 the server's peak was
+/// 239 MiB (PostgreSQL, 200 devices pushing 50 each), which this lower
+/// bound is meant to cut.
+const MAX_GROUP_MUTATIONS: usize = 2_000;
 
 /// One push waiting to be applied.
 pub(crate) struct QueuedPush {
