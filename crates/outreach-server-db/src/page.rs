@@ -95,7 +95,15 @@ impl PullPage {
     /// An empty page that moves the cursor to `next_cursor` (where it was,
     /// or the end of a pinned snapshot with nothing more in it).
     pub(crate) fn empty(next_cursor: i64, snapshot_seq: Option<i64>) -> Self {
-        Self { changes: vec![], conflicts: vec![], drops: vec![], next_cursor, has_more: false, remaining: 0, snapshot_seq }
+        Self {
+            changes: vec![],
+            conflicts: vec![],
+            drops: vec![],
+            next_cursor,
+            has_more: false,
+            remaining: 0,
+            snapshot_seq,
+        }
     }
 
     /// The protocol form, with every record's data parsed.

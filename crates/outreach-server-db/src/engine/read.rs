@@ -94,15 +94,7 @@ pub(crate) async fn pull<T: Tx>(tx: &mut T, actor: &Actor, w: PullWindow, now: D
         }))
         .collect();
     tx.audit(&audit).await?;
-    Ok(PullPage {
-        changes,
-        conflicts,
-        drops,
-        next_cursor,
-        has_more: remaining > 0,
-        remaining,
-        snapshot_seq: pinned,
-    })
+    Ok(PullPage { changes, conflicts, drops, next_cursor, has_more: remaining > 0, remaining, snapshot_seq: pinned })
 }
 
 /// The digest of what `actor`'s device should hold, per scope unit: every
