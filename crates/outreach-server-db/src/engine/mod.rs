@@ -107,6 +107,21 @@ pub(crate) struct Window {
     pub limit: i64,
 }
 
+/// One visible record as the scope digest counts it.
+#[derive(Debug, Clone)]
+pub(crate) struct DigestRow {
+    /// Record id.
+    pub id: Uuid,
+    /// Server version.
+    pub version: i64,
+    /// Tombstone.
+    pub deleted: bool,
+    /// Erased by an administrator (not counted).
+    pub erased: bool,
+    /// The scope area key it is filed under.
+    pub area: Option<String>,
+}
+
 /// The storage steps the sync rules need, all inside one transaction.
 ///
 /// Writers call [`Tx::lock_writes`] first: it takes the sequence counter's
@@ -168,6 +183,9 @@ pub(crate) trait Tx {
     async fn put_conflict(&mut self, conflict: &Conflict, at: DateTime<Utc>) -> Result<()>;
     /// Visible records after the window's cursor, by `seq`.
     async fn records_after(&mut self, scope: &Scope, window: Window) -> Result<Vec<PulledRecord>>;
+    /// What the scope digest needs of every visible record up to `until`:
+    /// no bodies (a digest covers a device's whole scope).
+    async fn digest_rows(&mut self, scope: &Scope, until: i64) -> Result<Vec<DigestRow>>;
     /// Conflicts on visible records after the cursor, by `seq`.
     async fn conflicts_after(&mut self, scope: &Scope, window: Window) -> Result<Vec<Conflict>>;
     /// Drops for this user after the cursor, by `seq`, as (seq, record id).

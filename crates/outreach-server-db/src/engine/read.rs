@@ -110,7 +110,7 @@ pub(crate) async fn digest<T: Tx>(tx: &mut T, actor: &Actor, cursor: i64, now: D
         return Ok(ScopeDigest { as_of: cursor.max(max), units: Vec::new() });
     }
     let behind = tx.count_after(&scope, cursor, max, 1).await? > 0;
-    let records = tx.records_after(&scope, Window { after: 0, until: max, limit: i64::MAX }).await?;
+    let records = tx.digest_rows(&scope, max).await?;
     let areas = scope.area_list();
     let units = digest_units(
         areas.iter().map(String::as_str).chain([CASELOAD_UNIT]),

@@ -3,7 +3,7 @@
 //! sees every earlier commit).
 
 use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
-use crate::engine::{Dependents, ScopedRow, StoredRecord, Tx, Window};
+use crate::engine::{Dependents, DigestRow, ScopedRow, StoredRecord, Tx, Window};
 use crate::error::Result;
 use crate::model::{AuditEntry, AuditRow};
 use crate::page::PulledRecord;
@@ -488,6 +488,29 @@ impl Tx for PgTx<'_> {
             .await?;
         let rows = self.tx.query(&stmt, &[&w.after, &areas, &clients, &w.limit, &w.until]).await?;
         rows.iter().map(rows::pulled).collect()
+    }
+
+    async fn digest_rows(&mut self, scope: &Scope, until: i64) -> Result<Vec<DigestRow>> {
+        self.flush_writes().await?;
+        let (areas, clients) = (scope.area_list(), scope.caseload_list());
+        let stmt = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT r.id, r.version, r.deleted, r.erased, r.area FROM records r WHERE r.seq <= $1 AND {VISIBLE}"
+            ))
+            .await?;
+        let rows = self.tx.query(&stmt, &[&until, &areas, &clients]).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DigestRow {
+                    id: r.try_get(0)?,
+                    version: r.try_get(1)?,
+                    deleted: r.try_get(2)?,
+                    erased: r.try_get(3)?,
+                    area: r.try_get(4)?,
+                })
+            })
+            .collect()
     }
 
     async fn conflicts_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<Conflict>> {

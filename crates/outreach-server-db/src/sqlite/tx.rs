@@ -3,7 +3,7 @@
 //! them, and the sequence counter is bumped inside it.
 
 use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
-use crate::engine::{Dependents, ScopedRow, StoredRecord, Tx, Window};
+use crate::engine::{Dependents, DigestRow, ScopedRow, StoredRecord, Tx, Window};
 use crate::error::Result;
 use crate::model::{AuditEntry, AuditRow};
 use crate::page::PulledRecord;
@@ -222,6 +222,23 @@ impl Tx for SqliteTx<'_> {
             "SELECT {RECORD_COLUMNS} FROM records r WHERE r.seq > ?1 AND r.seq <= ?5 AND {VISIBLE} ORDER BY r.seq LIMIT ?4"
         ))?;
         let rows = stmt.query_map(params![w.after, areas, clients, w.limit, w.until], rows::pulled)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn digest_rows(&mut self, scope: &Scope, until: i64) -> Result<Vec<DigestRow>> {
+        let (areas, clients) = scope_params(scope)?;
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT r.id, r.version, r.deleted, r.erased, r.area FROM records r WHERE r.seq <= ?1 AND {VISIBLE}"
+        ))?;
+        let rows = stmt.query_map(params![until, areas, clients], |r| {
+            Ok(DigestRow {
+                id: rows::uuid(r, 0)?,
+                version: r.get(1)?,
+                deleted: r.get(2)?,
+                erased: r.get(3)?,
+                area: r.get(4)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
