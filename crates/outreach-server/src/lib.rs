@@ -42,6 +42,11 @@ use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+/// Sync requests served at once by default: enough to keep two cores and
+/// a database busy, few enough that 200 devices syncing together do not
+/// each hold a page in memory at the same time.
+pub const DEFAULT_CONCURRENT_SYNCS: usize = 16;
+
 /// Settings of a running server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -52,6 +57,10 @@ pub struct ServerConfig {
     pub touch_interval: chrono::TimeDelta,
     /// Password checks run at once (each Argon2 check takes ~19 MiB).
     pub concurrent_logins: usize,
+    /// Sync requests (push, pull, digest) served at once; the rest wait
+    /// their turn. Each holds a page or a batch in memory while served, so
+    /// this bounds the server's memory when many devices sync together.
+    pub concurrent_syncs: usize,
     /// How far ahead of the server's clock a pushed change's clock stamp may
     /// be; a push with a stamp further ahead is refused (`clock_ahead`).
     pub max_clock_ahead: chrono::TimeDelta,
@@ -68,6 +77,7 @@ impl Default for ServerConfig {
             max_body_bytes: 16 * 1024 * 1024,
             touch_interval: chrono::TimeDelta::minutes(1),
             concurrent_logins: 4,
+            concurrent_syncs: DEFAULT_CONCURRENT_SYNCS,
             max_clock_ahead: chrono::TimeDelta::milliseconds(outreach_protocol::DEFAULT_MAX_CLOCK_AHEAD_MS),
             login_throttle: throttle::ThrottleConfig::default(),
             report_definitions: outreach_reports::Definitions::default(),
@@ -84,6 +94,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Limits concurrent password checks.
     pub login_permits: Arc<Semaphore>,
+    /// Limits sync requests served at once (see [`ServerConfig::concurrent_syncs`]).
+    pub sync_permits: Arc<Semaphore>,
     /// Counts failed sign-ins.
     pub login_throttle: Arc<throttle::LoginThrottle>,
 }
@@ -92,8 +104,9 @@ impl AppState {
     /// State over `db` with `config`.
     pub fn new(db: Arc<dyn Database>, config: ServerConfig) -> Self {
         let permits = Arc::new(Semaphore::new(config.concurrent_logins.max(1)));
+        let syncs = Arc::new(Semaphore::new(config.concurrent_syncs.max(1)));
         let throttle = Arc::new(throttle::LoginThrottle::new(config.login_throttle));
-        Self { db, config: Arc::new(config), login_permits: permits, login_throttle: throttle }
+        Self { db, config: Arc::new(config), login_permits: permits, sync_permits: syncs, login_throttle: throttle }
     }
 }
 

@@ -5,6 +5,7 @@ mod support;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use futures_util::future::join_all;
 use outreach_protocol::api::{Conflict, ErrorBody, Outcome, RecordChange};
 use outreach_protocol::{PROTOCOL_HEADER, SCHEMA_HEADER};
 use outreach_server::ServerConfig;
@@ -49,6 +50,7 @@ on_both_backends!(
     gzip_bodies_both_ways,
     a_clock_too_far_ahead_is_refused_whole,
     repeated_wrong_passwords_are_slowed_with_429,
+    sync_requests_beyond_the_limit_wait_their_turn,
 );
 
 async fn health_needs_nothing(t: TestDb) {
@@ -249,6 +251,27 @@ async fn oversized_body_is_413_json(t: TestDb) {
         .expect("push");
     error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
     assert!(server.pull(&amy.token, 0, 10).await.changes.is_empty(), "nothing was applied");
+    server.stop().await;
+}
+
+async fn sync_requests_beyond_the_limit_wait_their_turn(t: TestDb) {
+    // One sync request served at a time: the others queue, none fails.
+    let server = start(&t, ServerConfig { concurrent_syncs: 1, ..ServerConfig::default() }).await;
+    people(&*server.db).await;
+    let amy = server.login("amy").await;
+    let mutations: Vec<_> = (0..20).map(|_| new_client(amy.device_id, Uuid::now_v7(), "Liverpool")).collect();
+    server.push(&amy.token, &mutations).await;
+    let pulls = (0..12).map(|_| server.pull(&amy.token, 0, 500));
+    let pushes = (0..4).map(|i| {
+        let mine = vec![new_client(amy.device_id, Uuid::now_v7(), "Liverpool")];
+        let server = &server;
+        let token = amy.token.clone();
+        async move { (i, server.push(&token, &mine).await) }
+    });
+    let (pages, pushed) = tokio::join!(join_all(pulls), join_all(pushes));
+    assert!(pages.iter().all(|p| p.changes.len() >= 20), "every pull answered with the records");
+    assert!(pushed.iter().all(|(_, r)| matches!(r.results[0].outcome, Outcome::Applied { .. })));
+    assert_eq!(server.pull(&amy.token, 0, 500).await.changes.len(), 24);
     server.stop().await;
 }
 

@@ -82,6 +82,10 @@ pub struct ServeArgs {
     /// Largest request body in bytes (also after decompression).
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Sync requests (push, pull, digest) served at once; others wait their
+    /// turn. Bounds memory when many devices sync together.
+    #[arg(long, default_value_t = outreach_server::DEFAULT_CONCURRENT_SYNCS)]
+    pub concurrent_syncs: usize,
     /// Refuse a push whose clock stamps are further ahead of this server's
     /// clock than this (e.g. 90s, 5m, 2h, 1d; at least 1m): a laptop whose
     /// clock is days fast must not win every later edit. Its changes stay

@@ -34,6 +34,7 @@ pub async fn serve(
     tracing::info!(%addr, scheme, backend = ?db.backend(), "outreach-server listening");
     let config = ServerConfig {
         max_body_bytes: args.max_body_bytes,
+        concurrent_syncs: args.concurrent_syncs,
         max_clock_ahead: args.max_clock_ahead,
         report_definitions,
         ..ServerConfig::default()

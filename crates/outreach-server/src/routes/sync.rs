@@ -6,6 +6,8 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use axum::Json;
 use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use outreach_protocol::api::{ClockSkew, PushRequest, PushResponse, ScopeDigest, clock_too_far_ahead};
 use outreach_server_db::{AuditEntry, PullPage};
@@ -40,6 +42,7 @@ pub async fn push(
         tracing::warn!(user = %actor.user, device = %actor.device, ahead_ms, "push refused: device clock ahead");
         return Err(ApiError::clock_ahead(skew));
     }
+    let _turn = state.sync_permits.acquire().await.map_err(|_| ApiError::internal())?;
     let results = state.db.push(&actor, &req.mutations).await?;
     Ok(Json(PushResponse { results }))
 }
@@ -64,7 +67,7 @@ pub async fn pull(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     ApiQuery(query): ApiQuery<PullQuery>,
-) -> Result<Json<PullPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let cursor = query.cursor.unwrap_or(0);
     if cursor < 0 {
         return Err(ApiError::bad_request("cursor must be 0 or more"));
@@ -76,7 +79,13 @@ pub async fn pull(
     if query.until.is_some_and(|u| u < 0) {
         return Err(ApiError::bad_request("until must be 0 or more"));
     }
-    Ok(Json(state.db.pull_snapshot_page(&actor, cursor, limit.min(MAX_PULL_LIMIT), query.until).await?))
+    let _turn = state.sync_permits.acquire().await.map_err(|_| ApiError::internal())?;
+    let page: PullPage = state.db.pull_snapshot_page(&actor, cursor, limit.min(MAX_PULL_LIMIT), query.until).await?;
+    // Written out while the turn is held, so a page waiting to be sent is
+    // bytes, not records and bytes.
+    let body = serde_json::to_vec(&page).map_err(|_| ApiError::internal())?;
+    drop(page);
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `?cursor=N`.
@@ -97,5 +106,6 @@ pub async fn digest(
     if cursor < 0 {
         return Err(ApiError::bad_request("cursor must be 0 or more"));
     }
+    let _turn = state.sync_permits.acquire().await.map_err(|_| ApiError::internal())?;
     Ok(Json(state.db.digest(&actor, cursor).await?))
 }
