@@ -50,6 +50,25 @@ pub struct PulledRecord {
 }
 
 impl PulledRecord {
+    /// A stored record as pull sends it, its data written out as JSON text
+    /// (for a backend that hands the data over parsed).
+    pub(crate) fn from_stored(r: crate::engine::StoredRecord) -> Result<Self> {
+        Ok(Self {
+            data: serde_json::value::to_raw_value(&r.data)?,
+            id: r.id,
+            kind: r.kind,
+            client_id: r.client_id,
+            version: r.version,
+            seq: r.seq,
+            deleted: r.deleted,
+            erased: r.erased,
+            hlc: r.hlc,
+            updated_at: r.updated_at,
+            updated_by: r.updated_by,
+            area: r.area,
+        })
+    }
+
     /// The protocol form, with `data` parsed.
     pub fn into_change(self) -> Result<RecordChange> {
         Ok(RecordChange {

@@ -52,23 +52,7 @@ pub(super) fn record(row: &Row) -> Result<StoredRecord> {
 /// (PostgreSQL's own text form of `jsonb` orders keys and spaces values
 /// differently, so the server writes it as it always did.)
 pub(super) fn pulled(row: &Row) -> Result<PulledRecord> {
-    let Value::Object(data) = row.try_get::<_, Value>(5)? else {
-        return Err(DbError::Corrupt("record data is not a JSON object".into()));
-    };
-    Ok(PulledRecord {
-        id: row.try_get(0)?,
-        kind: kind(row, 1)?,
-        client_id: row.try_get(2)?,
-        data: serde_json::value::to_raw_value(&data)?,
-        version: row.try_get(6)?,
-        seq: row.try_get(7)?,
-        deleted: row.try_get(8)?,
-        erased: row.try_get(9)?,
-        hlc: hlc(row, 10)?,
-        updated_at: row.try_get(11)?,
-        updated_by: row.try_get(12)?,
-        area: row.try_get(3)?,
-    })
+    PulledRecord::from_stored(record(row)?)
 }
 
 /// The conflict columns (prefixed `c.`), in the order [`conflict`] reads them.
