@@ -4,26 +4,11 @@
 
 use outreach_desk::inputs::{CaseloadFilters, ClientChanges, ClientInput};
 use outreach_desk::{Desk, ErrorKind};
-use outreach_server::{AppState, ServerConfig};
 use outreach_server_db::Backend;
-use outreach_server_db::testing::TestDb;
-use outreach_tests::SERVER_PASSWORD;
+use outreach_tests::{SERVER_PASSWORD, start_server};
 use std::time::{Duration, Instant};
 
 const PASSPHRASE: &str = "two desks test passphrase";
-
-fn start_server(runtime: &tokio::runtime::Runtime) -> (TestDb, String) {
-    runtime.block_on(async {
-        let t = TestDb::new(Backend::Sqlite).await.expect("test database");
-        let db = t.db();
-        outreach_tests::liverpool_team(&*db).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(db, ServerConfig::default());
-        tokio::spawn(outreach_server::serve(listener, state, std::future::pending()));
-        (t, base)
-    })
-}
 
 fn laptop(dir: &tempfile::TempDir, user: &str, base: &str) -> (Desk, uuid::Uuid) {
     let desk = Desk::new(dir.path().join(user));
@@ -48,7 +33,7 @@ fn sync(desk: &Desk) -> outreach_desk::views::SyncStatus {
 #[test]
 fn two_desks_sync_resolve_a_conflict_and_converge() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let (db, base) = start_server(&runtime);
+    let (db, base) = start_server(&runtime, Backend::Sqlite);
     let dir = tempfile::tempdir().unwrap();
     let (amy, amy_device) = laptop(&dir, "amy.w", &base);
     let (ben, _) = laptop(&dir, "ben.k", &base);

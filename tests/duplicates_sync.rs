@@ -7,25 +7,10 @@
 
 use chrono::{NaiveDate, Utc};
 use outreach_domain::{Client, Contact, Gender};
-use outreach_server::{AppState, ServerConfig};
 use outreach_server_db::Backend;
-use outreach_server_db::testing::TestDb;
 use outreach_store::{ClientFilter, Store};
-use outreach_tests::{Laptop, client, contact, liverpool_team};
+use outreach_tests::{Laptop, client, contact, start_server};
 use uuid::Uuid;
-
-fn start_server(runtime: &tokio::runtime::Runtime) -> (TestDb, String) {
-    runtime.block_on(async {
-        let t = TestDb::new(Backend::Sqlite).await.expect("test database");
-        let db = t.db();
-        liverpool_team(&*db).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(db, ServerConfig::default());
-        tokio::spawn(outreach_server::serve(listener, state, std::future::pending()));
-        (t, base)
-    })
-}
 
 fn person(name: &str) -> Client {
     Client {
@@ -56,7 +41,7 @@ fn notes(store: &Store, id: Uuid) -> Vec<String> {
 #[test]
 fn two_laptops_merge_undo_and_crossed_merges_converge() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let (_db, base) = start_server(&runtime);
+    let (_db, base) = start_server(&runtime, Backend::Sqlite);
     let mut amy = Laptop::sign_in(&base, "amy.w");
     let mut ben = Laptop::sign_in(&base, "ben.k");
 

@@ -6,27 +6,12 @@
 use outreach_domain::{Client, Gender};
 use outreach_protocol::Mutation;
 use outreach_protocol::api::{MutationResult, PullResponse};
-use outreach_server::{AppState, ServerConfig};
 use outreach_server_db::Backend;
-use outreach_server_db::testing::TestDb;
 use outreach_store::{Store, StoreError};
 use outreach_sync::{Acknowledged, Engine, PageApplied, PendingResolution, SyncError, SyncStore, system_clock_ms};
-use outreach_tests::{Laptop, client, contact, liverpool_team};
+use outreach_tests::{Laptop, client, contact, start_server};
 use serde_json::json;
 use std::path::PathBuf;
-
-fn start_server(runtime: &tokio::runtime::Runtime, backend: Backend) -> (TestDb, String) {
-    runtime.block_on(async {
-        let t = TestDb::new(backend).await.expect("test database");
-        let db = t.db();
-        liverpool_team(&*db).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(db, ServerConfig::default());
-        tokio::spawn(outreach_server::serve(listener, state, std::future::pending()));
-        (t, base)
-    })
-}
 
 fn three_laptops_converge(backend: Backend) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

@@ -5,24 +5,10 @@
 
 use outreach_domain::{Client, Hlc, RecordKind};
 use outreach_protocol::api::{PullResponse, PushRequest, PushResponse, RecordChange, ResolveRequest, ScopeDigest};
-use outreach_server::{AppState, ServerConfig};
 use outreach_server_db::Backend;
-use outreach_server_db::testing::TestDb;
 use outreach_sync::{Engine, Phase, SyncError, SyncTransport, TransportError};
-use outreach_tests::{Laptop, client, liverpool_team};
+use outreach_tests::{Laptop, client, start_server};
 use uuid::Uuid;
-
-fn start_server(runtime: &tokio::runtime::Runtime, backend: Backend) -> (TestDb, String) {
-    runtime.block_on(async {
-        let t = TestDb::new(backend).await.expect("test database");
-        liverpool_team(&*t.db()).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(t.db(), ServerConfig::default());
-        tokio::spawn(outreach_server::serve(listener, state, std::future::pending()));
-        (t, base)
-    })
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()

@@ -1,14 +1,33 @@
 //! Helpers shared by the end-to-end tests in `tests/`: synthetic records,
-//! fixed test secrets, and a signed-in [`Laptop`]. No real person's data.
+//! fixed test secrets, a real server on loopback and a signed-in
+//! [`Laptop`]. No real person's data.
 
 use chrono::Utc;
 use outreach_domain::{Client, Contact, ContactPurpose, ContactType, LivingSituation};
+use outreach_server::{AppState, ServerConfig};
+use outreach_server_db::Backend;
+use outreach_server_db::testing::TestDb;
 use uuid::Uuid;
 
 /// The passphrase test stores are created with.
 pub const PASSPHRASE: &str = "end to end test passphrase";
 /// Every test user's password on test servers.
 pub const SERVER_PASSWORD: &str = "server password for tests";
+
+/// Starts a real `outreach-server` on loopback, on a new test database of
+/// `backend` holding [`liverpool_team`]'s accounts. It serves until
+/// `runtime` is dropped; the database is dropped with the returned value.
+pub fn start_server(runtime: &tokio::runtime::Runtime, backend: Backend) -> (TestDb, String) {
+    runtime.block_on(async {
+        let t = TestDb::new(backend).await.expect("test database");
+        liverpool_team(&*t.db()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let base = format!("http://{}", listener.local_addr().expect("its address"));
+        let state = AppState::new(t.db(), ServerConfig::default());
+        tokio::spawn(outreach_server::serve(listener, state, std::future::pending()));
+        (t, base)
+    })
+}
 
 /// Sets up the test server's accounts: the team "Liverpool Outreach"
 /// (Liverpool) and the workers amy.w, ben.k and cara.m in it, each with
