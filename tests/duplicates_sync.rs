@@ -3,13 +3,15 @@
 //! offline, both see the suggestion after sync, one merges, the other sees
 //! the merge and a contact it made offline against the merged-away id shows
 //! under the survivor; the undo syncs too; two crossed merges made offline
-//! resolve to the same survivor on both laptops and are listed.
+//! resolve to the same survivor on both laptops and are listed. A worker of
+//! another team who holds the survivor on their caseload receives the
+//! merged-away client's records with the merge, and drops them on undo.
 
 use chrono::{NaiveDate, Utc};
-use outreach_domain::{Client, Contact, Gender};
+use outreach_domain::{CaseloadAssignment, CaseloadRole, Client, Contact, Gender};
 use outreach_server_db::Backend;
 use outreach_store::{ClientFilter, Store};
-use outreach_tests::{Laptop, client, contact, start_server};
+use outreach_tests::{Laptop, SERVER_PASSWORD, client, contact, start_server};
 use uuid::Uuid;
 
 fn person(name: &str) -> Client {
@@ -41,9 +43,23 @@ fn notes(store: &Store, id: Uuid) -> Vec<String> {
 #[test]
 fn two_laptops_merge_undo_and_crossed_merges_converge() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let (_db, base) = start_server(&runtime, Backend::Sqlite);
+    let (db, base) = start_server(&runtime, Backend::Sqlite);
+    // wes works for another team: he sees Liverpool clients only through his caseload
+    runtime.block_on(async {
+        let db = db.db();
+        db.add_team("Wirral Outreach", &["Wirral".into()]).await.unwrap();
+        db.add_user(outreach_server_db::NewUser {
+            name: "wes.p".into(),
+            password_hash: outreach_server_db::credentials::hash_password(SERVER_PASSWORD).unwrap(),
+            roles: vec![outreach_protocol::api::Role::Worker],
+            teams: vec!["Wirral Outreach".into()],
+        })
+        .await
+        .unwrap();
+    });
     let mut amy = Laptop::sign_in(&base, "amy.w");
     let mut ben = Laptop::sign_in(&base, "ben.k");
+    let mut wes = Laptop::sign_in(&base, "wes.p");
 
     // Each meets the same person on a different night and records them offline.
     let jon = amy.store.create(person("Jon Smith")).unwrap().meta.id;
@@ -63,12 +79,31 @@ fn two_laptops_merge_undo_and_crossed_merges_converge() {
         assert_eq!(pair, expected);
     }
 
+    // ben puts the survivor-to-be on wes's caseload.
+    let today = Utc::now().date_naive();
+    let hold = CaseloadAssignment {
+        client_id: john,
+        worker: "wes.p".into(),
+        role: CaseloadRole::CoWorker,
+        started_on: today,
+        ended_on: None,
+    };
+    ben.store.create(hold).unwrap();
+    ben.sync();
+    wes.sync();
+    assert_eq!(listed(&mut wes.store), vec![john], "wes sees his caseload only");
+
     // amy merges; ben, still offline, records a contact against the merged-away id.
     amy.store.merge_clients(jon, john).unwrap();
     ben.store.create(contact(jon, "seen again at the station")).unwrap();
     amy.sync();
     ben.sync();
     amy.sync();
+    wes.sync();
+    let s = &mut wes.store;
+    assert_eq!(listed(s), vec![john]);
+    assert_eq!(notes(s, john), vec!["met by the library", "seen again at the station"], "wes gets jon's records");
+    assert_eq!(s.client_overview(jon, today).unwrap().client.meta.id, john, "a link to jon opens john");
 
     for laptop in [&mut amy, &mut ben] {
         let s = &mut laptop.store;
@@ -85,6 +120,10 @@ fn two_laptops_merge_undo_and_crossed_merges_converge() {
     ben.store.unmerge_client(jon).unwrap();
     ben.sync();
     amy.sync();
+    wes.sync();
+    assert_eq!(listed(&mut wes.store), vec![john], "jon is no longer on wes's caseload");
+    assert!(notes(&wes.store, john).is_empty());
+    assert!(wes.store.get::<Client>(jon).is_err(), "wes's laptop dropped jon");
     let mut both = [jon, john];
     both.sort();
     for laptop in [&mut amy, &mut ben] {

@@ -22,6 +22,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0002_reports",
         sql: include_str!("../../../migrations/server/sqlite/0002_reports.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_merges",
+        sql: include_str!("../../../migrations/server/sqlite/0003_merges.sql"),
+    },
 ];
 
 /// PostgreSQL migrations, in order.
@@ -31,6 +36,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         name: "0002_reports",
         sql: include_str!("../../../migrations/server/postgres/0002_reports.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_merges",
+        sql: include_str!("../../../migrations/server/postgres/0003_merges.sql"),
     },
 ];
 
@@ -53,5 +63,34 @@ mod tests {
         }
         let names = |l: &[Migration]| l.iter().map(|m| m.name).collect::<Vec<_>>();
         assert_eq!(names(SQLITE), names(POSTGRES));
+    }
+
+    /// Migration 3 fills `client_merges` from the merges already stored:
+    /// chains followed to their end, a cycle to its lowest id.
+    #[test]
+    fn merges_already_stored_are_followed_to_their_person() {
+        let conn = rusqlite::Connection::open_in_memory().expect("open");
+        for m in &SQLITE[..2] {
+            conn.execute_batch(m.sql).expect(m.name);
+        }
+        let id = |n: u128| uuid::Uuid::from_u128(n).to_string();
+        // 1 -> 2 -> 3; 4 <-> 5 with 6 -> 4; 7 stands alone; 8 is erased
+        let links = [(1, Some(2)), (2, Some(3)), (3, None), (4, Some(5)), (5, Some(4)), (6, Some(4)), (7, None)];
+        for (i, (n, into)) in links.iter().chain(&[(8, Some(1))]).enumerate() {
+            let data = serde_json::json!({"area": "wirral", "merged_into": into.map(id)});
+            conn.execute(
+                "INSERT INTO records (id, kind, client_id, area, data, version, seq, erased, hlc, updated_at, \
+                 updated_by, device) VALUES (?1, 'client', ?1, 'wirral', ?2, 1, ?3, ?4, 'h', 't', 'u', ?1)",
+                rusqlite::params![id(*n), data.to_string(), i as i64 + 1, *n == 8],
+            )
+            .expect("insert");
+        }
+        conn.execute_batch(SQLITE[2].sql).expect("migrate");
+        let mut stmt = conn.prepare("SELECT client_id, person_id FROM client_merges ORDER BY client_id").expect("sql");
+        let got: Vec<(String, String)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("query").map(|r| r.expect("row")).collect();
+        let want: Vec<(String, String)> =
+            [(1, 3), (2, 3), (4, 4), (5, 4), (6, 4)].iter().map(|(a, b)| (id(*a), id(*b))).collect();
+        assert_eq!(got, want);
     }
 }

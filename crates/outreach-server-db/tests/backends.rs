@@ -41,6 +41,7 @@ on_both_backends!(
     scope::caseload_grants_and_drops,
     scope::moving_a_client_moves_its_records,
     scope::street_counts_and_sightings_by_area,
+    scope::merged_clients_follow_each_other_onto_caseloads,
     privacy::client_export_holds_everything_on_one_client,
     privacy::erasure_reaches_every_device,
     group::queued_pushes_are_applied_together_each_with_its_own_results,

@@ -48,6 +48,7 @@ on_both_backends!(
     snapshot_counts_each_person_once,
     monitoring_and_team_view,
     roles_decide_who_sees_what,
+    a_person_recorded_twice_counts_once,
 );
 
 const MONTH: &str = "2026-11";
@@ -644,4 +645,65 @@ async fn roles_decide_who_sees_what(t: TestDb) {
         && a.entry.detail.as_deref().is_some_and(|d| d.contains("\"area\":\"Wirral\"") && d.contains("reason"))));
     let shown = audit.iter().filter(|a| a.entry.action == "report").count();
     assert_eq!(shown, 3);
+}
+
+/// The change that merges client `away` (at version 1) into `into`.
+fn merge(by: &Actor, away: Uuid, into: Uuid) -> Mutation {
+    let mut changes = Map::new();
+    changes.insert("merged_into".into(), json!({"old": null, "new": into}));
+    Mutation {
+        mutation_id: Uuid::now_v7(),
+        record_id: away,
+        kind: outreach_domain::RecordKind::Client,
+        op: Op::Update,
+        changes,
+        base_version: 1,
+        hlc: stamp(by.device),
+    }
+}
+
+async fn a_person_recorded_twice_counts_once(t: TestDb) {
+    let db = t.db();
+    let p = people(&*db).await;
+    let rough = LivingSituation::RoughSleeping;
+    let (away, survivor, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let mut m = Vec::new();
+    for id in [away, survivor, other] {
+        m.push(create(&p.amy, id, &client("Liverpool")));
+    }
+    // recorded as `away` in July and early November, as `survivor` later in November
+    m.push(create(&p.amy, Uuid::now_v7(), &contact(away, d(2026, 7, 1), rough, true)));
+    m.push(create(&p.amy, Uuid::now_v7(), &contact(away, d(2026, 11, 5), rough, true)));
+    m.push(create(&p.amy, Uuid::now_v7(), &contact(survivor, d(2026, 11, 20), rough, true)));
+    m.push(create(&p.amy, Uuid::now_v7(), &contact(other, d(2026, 11, 10), rough, true)));
+    // both clients seen on one count night
+    let (count_night, night) = (Uuid::now_v7(), d(2026, 11, 12));
+    m.push(create(&p.amy, count_night, &Generator::new(5, night).street_count("Liverpool", night)));
+    for client in [away, survivor] {
+        let seen = sighting(count_night, Some(client), Gender::Male, AgeBand::From26, Nationality::Uk);
+        m.push(create(&p.amy, Uuid::now_v7(), &seen));
+    }
+    push(&*db, &p.amy, m).await;
+    let month = Month::parse(MONTH).expect("month");
+    let figures =
+        |f: outreach_reports::FrameworkFigures| (count(f.seen_over_month), count(f.new_people), count(f.returners));
+    let monitoring = ReportRequest::Monitoring { area: "Liverpool".into(), month };
+    let snapshot = ReportRequest::Snapshot { area: "Liverpool".into(), night };
+    let caseload = |r: Report| match r {
+        Report::Monitoring(f) => f.active_caseload,
+        other => panic!("expected monitoring, got {other:?}"),
+    };
+    let total = |r: Report| match r {
+        Report::Snapshot(s) => s.total,
+        other => panic!("expected a snapshot, got {other:?}"),
+    };
+    assert_eq!(figures(framework(&*db, "Liverpool").await), (3, 2, 1), "three people as recorded");
+    assert_eq!(caseload(db.report(&operator(), &monitoring).await.expect("report")), Cell::Count(3));
+    assert_eq!(total(db.report(&operator(), &snapshot).await.expect("report")), Cell::Count(2));
+
+    push(&*db, &p.amy, vec![merge(&p.amy, away, survivor)]).await;
+    // one person, first seen in July: not new, back after four months
+    assert_eq!(figures(framework(&*db, "Liverpool").await), (2, 1, 1));
+    assert_eq!(caseload(db.report(&operator(), &monitoring).await.expect("report")), Cell::Count(2));
+    assert_eq!(total(db.report(&operator(), &snapshot).await.expect("report")), Cell::Count(1));
 }

@@ -104,6 +104,7 @@ pub(crate) async fn erase_client<T: Tx>(
             out.already_erased.push(record.id);
             continue;
         }
+        let before = (record.id == id).then(|| record.clone());
         let erased = StoredRecord {
             data: Map::new(),
             erased: true,
@@ -115,6 +116,10 @@ pub(crate) async fn erase_client<T: Tx>(
             ..record
         };
         tx.put_record(&erased).await?;
+        if let Some(before) = &before {
+            // An erased client is no longer merged into anyone.
+            super::merges::relink(tx, Some(before), &erased, &super::day(now)).await?;
+        }
         let detail = json!({"client": id, "reason": reason, "version": erased.version, "seq": erased.seq});
         audit.push(entry(by, now, "erase", erased.id, detail));
         out.records.push(erased.id);

@@ -6,6 +6,7 @@
 //! same code, so they cannot disagree about what a push does.
 
 mod admin;
+mod merges;
 mod push;
 mod read;
 
@@ -122,6 +123,19 @@ pub(crate) struct DigestRow {
     pub area: Option<String>,
 }
 
+/// One client merged into another (the same person recorded twice), as
+/// the `client_merges` table keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MergeLink {
+    /// The merged-away client.
+    pub client: Uuid,
+    /// The client its `merged_into` names.
+    pub into: Uuid,
+    /// The client it stands for now: the end of its chain of links, or the
+    /// lowest id of a cycle.
+    pub person: Uuid,
+}
+
 /// The storage steps the sync rules need, all inside one transaction.
 ///
 /// Writers call [`Tx::lock_writes`] first: it takes the sequence counter's
@@ -136,6 +150,15 @@ pub(crate) trait Tx {
     async fn team_areas(&mut self, user_id: Uuid) -> Result<Vec<String>>;
     /// Clients on `worker`'s caseload that are in force on `today`.
     async fn caseload_of(&mut self, worker: &str, today: &str) -> Result<Vec<Uuid>>;
+    /// The merge links of every client that stands for the same person as
+    /// one of `ids` (see [`MergeLink`]); none for a person recorded once.
+    async fn merge_family(&mut self, ids: &[Uuid]) -> Result<Vec<MergeLink>>;
+    /// Inserts or replaces a client's merge link.
+    async fn put_merge(&mut self, link: &MergeLink) -> Result<()>;
+    /// Removes a client's merge link (it stands for itself again).
+    async fn remove_merge(&mut self, client: Uuid) -> Result<()>;
+    /// The workers holding any of `clients` on a caseload in force on `today`.
+    async fn holders(&mut self, clients: &[Uuid], today: &str) -> Result<Vec<String>>;
     /// Looks up, in one go, which of a push's mutation ids were applied
     /// before, so [`Tx::applied`] need not ask one at a time (a backend
     /// where a query costs a round trip overrides it).
@@ -214,7 +237,8 @@ pub(crate) async fn load_scope<T: Tx>(tx: &mut T, actor: &Actor, today: &str) ->
         Scope { worker: actor.user.clone(), reads_records: reads_case_records(&actor.roles), ..Scope::default() };
     if scope.reads_records {
         scope.areas = tx.team_areas(actor.user_id).await?.into_iter().collect();
-        scope.caseload = tx.caseload_of(&actor.user, today).await?.into_iter().collect();
+        let held = tx.caseload_of(&actor.user, today).await?;
+        scope.caseload = merges::family(tx, &held).await?;
     }
     Ok(scope)
 }

@@ -12,6 +12,7 @@ use outreach_protocol::{FieldChange, Mutation};
 use outreach_sync::FieldConflict;
 use outreach_sync::merge::{Current, Decision};
 use serde_json::json;
+use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// Applies `mutations` in order, inside the caller's transaction, and
@@ -271,6 +272,9 @@ pub(crate) async fn after_write<T: Tx>(
         tx.put_drop(seq, new.id, Some(area), None).await?;
     }
     let area_changed = old.is_none() || old_area != new.area;
+    if new.kind == RecordKind::Client {
+        super::merges::relink(tx, old, new, today).await?;
+    }
     match new.kind {
         RecordKind::Client if area_changed => cascade(tx, Dependents::OfClient(new.id), new, true).await?,
         RecordKind::StreetCount if area_changed => cascade(tx, Dependents::OfCount(new.id), new, false).await?,
@@ -314,16 +318,21 @@ async fn caseload_changed<T: Tx>(tx: &mut T, assignment: &StoredRecord, today: &
     if held_before.as_ref().map(CaseloadEntry::holding) == held_after.as_ref().map(CaseloadEntry::holding) {
         return Ok(());
     }
+    // Holding a client is holding every client recorded for the same person.
     if let Some(gone) = &held_before {
-        for row in tx.dependents(Dependents::OfClient(gone.client_id)).await? {
-            let seq = tx.next_seq().await?;
-            tx.put_drop(seq, row.id, None, Some(&gone.worker)).await?;
+        for client in super::merges::family(tx, &[gone.client_id]).await?.into_iter().collect::<BTreeSet<_>>() {
+            for row in tx.dependents(Dependents::OfClient(client)).await? {
+                let seq = tx.next_seq().await?;
+                tx.put_drop(seq, row.id, None, Some(&gone.worker)).await?;
+            }
         }
     }
     if let Some(new) = &held_after {
-        for row in tx.dependents(Dependents::OfClient(new.client_id)).await? {
-            let seq = tx.next_seq().await?;
-            tx.move_record(row.id, row.area.as_deref(), seq).await?;
+        for client in super::merges::family(tx, &[new.client_id]).await?.into_iter().collect::<BTreeSet<_>>() {
+            for row in tx.dependents(Dependents::OfClient(client)).await? {
+                let seq = tx.next_seq().await?;
+                tx.move_record(row.id, row.area.as_deref(), seq).await?;
+            }
         }
     }
     Ok(())

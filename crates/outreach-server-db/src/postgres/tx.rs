@@ -3,7 +3,7 @@
 //! sees every earlier commit).
 
 use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
-use crate::engine::{Dependents, DigestRow, ScopedRow, StoredRecord, Tx, Window};
+use crate::engine::{Dependents, DigestRow, MergeLink, ScopedRow, StoredRecord, Tx, Window};
 use crate::error::Result;
 use crate::model::{AuditEntry, AuditRow};
 use crate::page::PulledRecord;
@@ -402,6 +402,52 @@ impl Tx for PgTx<'_> {
     async fn put_drop(&mut self, seq: i64, record_id: Uuid, area: Option<&str>, worker: Option<&str>) -> Result<()> {
         self.pending.drops.push((seq, record_id, area.map(str::to_string), worker.map(str::to_string)));
         Ok(())
+    }
+
+    async fn merge_family(&mut self, ids: &[Uuid]) -> Result<Vec<MergeLink>> {
+        let stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT client_id, merged_into, person_id FROM client_merges \
+                 WHERE client_id = ANY($1) OR person_id = ANY($1) \
+                 OR person_id IN (SELECT m.person_id FROM client_merges m WHERE m.client_id = ANY($1))",
+            )
+            .await?;
+        let rows = self.tx.query(&stmt, &[&ids]).await?;
+        rows.iter()
+            .map(|r| Ok(MergeLink { client: r.try_get(0)?, into: r.try_get(1)?, person: r.try_get(2)? }))
+            .collect()
+    }
+
+    async fn put_merge(&mut self, link: &MergeLink) -> Result<()> {
+        let stmt = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO client_merges (client_id, merged_into, person_id) VALUES ($1, $2, $3) \
+                 ON CONFLICT (client_id) DO UPDATE SET merged_into = excluded.merged_into, \
+                 person_id = excluded.person_id",
+            )
+            .await?;
+        self.tx.execute(&stmt, &[&link.client, &link.into, &link.person]).await?;
+        Ok(())
+    }
+
+    async fn remove_merge(&mut self, client: Uuid) -> Result<()> {
+        let stmt = self.tx.prepare_cached("DELETE FROM client_merges WHERE client_id = $1").await?;
+        self.tx.execute(&stmt, &[&client]).await?;
+        Ok(())
+    }
+
+    async fn holders(&mut self, clients: &[Uuid], today: &str) -> Result<Vec<String>> {
+        let stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT DISTINCT worker FROM caseload WHERE client_id = ANY($1) \
+                 AND (ended_on IS NULL OR ended_on >= $2) ORDER BY worker",
+            )
+            .await?;
+        let rows = self.tx.query(&stmt, &[&clients, &today]).await?;
+        Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
     }
 
     async fn caseload(&mut self, assignment_id: Uuid) -> Result<Option<CaseloadEntry>> {

@@ -24,6 +24,30 @@ fn not_amended(alias: &str) -> String {
     format!("NOT EXISTS (SELECT 1 FROM records am WHERE am.rpt_amends = CAST({alias}.id AS TEXT))")
 }
 
+/// The person a record `alias` is about: its client, or the client that
+/// client was merged into (the same person recorded twice; migration 0003).
+fn person(alias: &str) -> String {
+    format!(
+        "COALESCE((SELECT pm.person_id FROM client_merges pm WHERE pm.client_id = {alias}.client_id), {alias}.client_id)"
+    )
+}
+
+/// Record `alias` is about `who` (a client standing for itself, as
+/// [`person`] gives): recorded against it or a client merged into it.
+fn about(alias: &str, who: &str) -> String {
+    format!(
+        "({alias}.client_id = {who} OR {alias}.client_id IN \
+         (SELECT pm.client_id FROM client_merges pm WHERE pm.person_id = {who}))"
+    )
+}
+
+/// Client record `alias` stands for itself: it was not merged into another.
+fn not_merged_away(alias: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM client_merges pm WHERE pm.client_id = {alias}.id AND pm.person_id <> {alias}.id)"
+    )
+}
+
 /// A SQL list of living situation tags (from the domain enum, never user text).
 fn situations(list: &[LivingSituation]) -> String {
     let tags: Vec<String> = list.iter().map(|s| format!("'{}'", situation_tag(*s).replace('\'', ""))).collect();
@@ -97,8 +121,9 @@ pub(super) async fn snapshots<S: Source>(
         )
         .await?;
     let sql = format!(
-        "SELECT CAST(s.id AS TEXT), CAST(s.count_id AS TEXT), CAST(s.data AS TEXT) FROM records s \
+        "SELECT CAST(s.id AS TEXT), CAST(s.count_id AS TEXT), CAST(s.data AS TEXT), CAST({} AS TEXT) FROM records s \
          WHERE s.kind = 'sighting' AND s.rpt_live = 1 AND s.count_id IN ({counts_in}) AND {} ORDER BY s.seq",
+        person("s"),
         not_amended("s")
     );
     let sighting_rows = src.rows(&sql, &params).await?;
@@ -119,7 +144,13 @@ pub(super) async fn snapshots<S: Source>(
         let Some(night) = count.and_then(|c| night_of.get(&c).copied()) else { continue };
         let entry = nights.entry(night).or_default();
         match (id, row[2].text().and_then(|b| serde_json::from_str::<Sighting>(b).ok())) {
-            (Some(id), Some(s)) => entry.1.push((id, s)),
+            (Some(id), Some(mut s)) => {
+                // Two clients merged into one are one person on the night.
+                if let Some(person) = row[3].text().and_then(|t| Uuid::parse_str(t).ok()) {
+                    s.client_id = Some(person);
+                }
+                entry.1.push((id, s));
+            }
             _ => entry.2 += 1,
         }
     }
@@ -144,18 +175,21 @@ pub(super) async fn framework_counts<S: Source>(
     let window = defs.long_term_window_start(month.last_day());
     let na = |a: &str| not_amended(a);
     let evidence =
-        |a: &str| format!("{a}.rpt_rough = 1 AND {a}.client_id = s.client_id AND {a}.area = $1 AND {}", na(a));
+        |a: &str| format!("{a}.rpt_rough = 1 AND {} AND {a}.area = $1 AND {}", about(a, "s.client_id"), na(a));
     let sql = format!(
-        "WITH seen AS (SELECT r.client_id AS client_id, min(r.rpt_day) AS first_day, max(r.rpt_day) AS last_day \
-           FROM records r WHERE r.rpt_rough = 1 AND r.area = $1 AND r.rpt_day >= $2 AND r.rpt_day < $3 AND {na_r} \
-           GROUP BY r.client_id) \
+        "WITH seen AS (SELECT p.client_id AS client_id, min(p.rpt_day) AS first_day, max(p.rpt_day) AS last_day \
+           FROM (SELECT {person_r} AS client_id, r.rpt_day AS rpt_day FROM records r \
+                 WHERE r.rpt_rough = 1 AND r.area = $1 AND r.rpt_day >= $2 AND r.rpt_day < $3 AND {na_r}) p \
+           GROUP BY p.client_id) \
          SELECT s.first_day, s.last_day, \
            (SELECT max(e.rpt_day) FROM records e WHERE {ev} AND e.rpt_day < $2), \
            (SELECT count(DISTINCT e.rpt_day) FROM records e WHERE {ev} AND e.rpt_day >= $4 AND e.rpt_day < $3), \
            (SELECT min(e.rpt_day) FROM records e WHERE {ev} AND e.rpt_day >= $4 AND e.rpt_day < $3), \
-           (SELECT max(i.rpt_day) FROM records i WHERE i.rpt_living IN ({inst}) AND i.client_id = s.client_id \
+           (SELECT max(i.rpt_day) FROM records i WHERE i.rpt_living IN ({inst}) AND {about_i} \
               AND i.rpt_day <= s.last_day AND {na_i}) \
          FROM seen s",
+        person_r = person("r"),
+        about_i = about("i", "s.client_id"),
         na_r = na("r"),
         na_i = na("i"),
         ev = evidence("e"),
@@ -193,15 +227,20 @@ async fn moves<S: Source>(
     since: NaiveDate,
 ) -> Result<Vec<MoveFacts>> {
     let sql = format!(
-        "WITH moved AS (SELECT r.client_id AS client_id, min(r.rpt_day) AS moved_on FROM records r \
-           WHERE r.kind = 'contact' AND r.area = $1 AND r.rpt_live = 1 AND r.rpt_day >= $2 AND r.rpt_day < $3 \
-           AND r.rpt_living IN ({list}) AND {na_r} GROUP BY r.client_id) \
+        "WITH moved AS (SELECT x.client_id AS client_id, min(x.rpt_day) AS moved_on \
+           FROM (SELECT {person_r} AS client_id, r.rpt_day AS rpt_day FROM records r \
+                 WHERE r.kind = 'contact' AND r.area = $1 AND r.rpt_live = 1 AND r.rpt_day >= $2 AND r.rpt_day < $3 \
+                 AND r.rpt_living IN ({list}) AND {na_r}) x \
+           GROUP BY x.client_id) \
          SELECT m.moved_on, \
-           (SELECT p.rpt_living FROM records p WHERE p.rpt_living IS NOT NULL AND p.client_id = m.client_id \
+           (SELECT p.rpt_living FROM records p WHERE p.rpt_living IS NOT NULL AND {about_p} \
               AND p.rpt_day < m.moved_on AND {na_p} ORDER BY p.rpt_day DESC, p.seq DESC LIMIT 1), \
-           (SELECT min(e.rpt_day) FROM records e WHERE e.rpt_rough = 1 AND e.client_id = m.client_id AND e.area = $1 \
+           (SELECT min(e.rpt_day) FROM records e WHERE e.rpt_rough = 1 AND {about_e} AND e.area = $1 \
               AND e.rpt_day >= $4 AND e.rpt_day <= m.moved_on AND {na_e}) \
          FROM moved m",
+        person_r = person("r"),
+        about_p = about("p", "m.client_id"),
+        about_e = about("e", "m.client_id"),
         list = situations(into),
         na_r = not_amended("r"),
         na_p = not_amended("p"),
@@ -237,7 +276,8 @@ pub(super) async fn monitoring_inputs<S: Source>(
                 "SELECT sum(CASE WHEN {open} THEN 1 ELSE 0 END), \
                    sum(CASE WHEN c.rpt_day >= $2 AND c.rpt_day < $3 THEN 1 ELSE 0 END), \
                    sum(CASE WHEN c.rpt_until >= $2 AND c.rpt_until < $3 THEN 1 ELSE 0 END) \
-                 FROM records c WHERE c.kind = 'client' AND c.area = $1 AND c.rpt_live = 1"
+                 FROM records c WHERE c.kind = 'client' AND c.area = $1 AND c.rpt_live = 1 AND {}",
+                not_merged_away("c")
             ),
             &p,
         )
@@ -293,10 +333,12 @@ pub(super) async fn monitoring_inputs<S: Source>(
         src.rows(
             &format!(
                 "SELECT count(*) FROM records c WHERE c.kind = 'client' AND c.area = $1 AND c.rpt_live = 1 \
-                 AND (c.rpt_day IS NULL OR c.rpt_day <= $2) AND (c.rpt_until IS NULL OR c.rpt_until > $2) \
-                 AND (SELECT r.rpt_until FROM records r WHERE r.client_id = c.id AND r.kind = 'risk_assessment' \
+                 AND {} AND (c.rpt_day IS NULL OR c.rpt_day <= $2) AND (c.rpt_until IS NULL OR c.rpt_until > $2) \
+                 AND (SELECT r.rpt_until FROM records r WHERE {} AND r.kind = 'risk_assessment' \
                       AND r.rpt_live = 1 AND r.rpt_tag = 'completed' AND r.rpt_day <= $2 AND {} \
                       ORDER BY r.rpt_day DESC, r.seq DESC LIMIT 1) < $2",
+                not_merged_away("c"),
+                about("r", "c.id"),
                 not_amended("r")
             ),
             &[key.into(), last.into()],
@@ -316,9 +358,10 @@ pub(super) async fn monitoring_inputs<S: Source>(
     let scores = src
         .rows(
             &format!(
-                "SELECT CAST(s.client_id AS TEXT), s.rpt_tag, s.rpt_day, s.rpt_num FROM records s \
+                "SELECT CAST({} AS TEXT), s.rpt_tag, s.rpt_day, s.rpt_num FROM records s \
                  WHERE s.kind = 'outcome_score' AND s.area = $1 AND s.rpt_live = 1 AND s.rpt_day < $2 \
                  AND s.rpt_num IS NOT NULL AND {}",
+                person("s"),
                 not_amended("s")
             ),
             &[key.into(), next.into()],
@@ -361,17 +404,19 @@ pub(super) async fn team_view<S: Source>(src: &mut S, team: &str, on: NaiveDate)
         .collect();
     let sql = format!(
         "SELECT x.worker, \
-           (SELECT r.rpt_until FROM records r WHERE r.client_id = x.client_id AND r.kind = 'risk_assessment' \
+           (SELECT r.rpt_until FROM records r WHERE {about_r} AND r.kind = 'risk_assessment' \
               AND r.rpt_live = 1 AND r.rpt_tag = 'completed' AND r.rpt_day <= $2 AND {na} \
               ORDER BY r.rpt_day DESC, r.seq DESC LIMIT 1), \
            c.rpt_text \
-         FROM (SELECT DISTINCT a.rpt_tag AS worker, a.client_id AS client_id FROM records a \
+         FROM (SELECT DISTINCT a.rpt_tag AS worker, {person_a} AS client_id FROM records a \
                WHERE a.kind = 'caseload_assignment' AND a.rpt_live = 1 \
                AND (a.rpt_day IS NULL OR a.rpt_day <= $2) AND (a.rpt_until IS NULL OR a.rpt_until >= $2) \
                AND a.rpt_tag IN ({members_sql})) x \
          JOIN records c ON c.id = x.client_id \
          WHERE c.kind = 'client' AND c.rpt_live = 1 AND (c.rpt_until IS NULL OR c.rpt_until > $2)",
         na = not_amended("r"),
+        about_r = about("r", "x.client_id"),
+        person_a = person("a"),
     );
     let rows = src.rows(&sql, &[name.clone().into(), on.into()]).await?;
     let cases: Vec<CaseFacts> = rows

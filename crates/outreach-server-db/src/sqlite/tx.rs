@@ -3,7 +3,7 @@
 //! them, and the sequence counter is bumped inside it.
 
 use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
-use crate::engine::{Dependents, DigestRow, ScopedRow, StoredRecord, Tx, Window};
+use crate::engine::{Dependents, DigestRow, MergeLink, ScopedRow, StoredRecord, Tx, Window};
 use crate::error::Result;
 use crate::model::{AuditEntry, AuditRow};
 use crate::page::PulledRecord;
@@ -17,6 +17,11 @@ use uuid::Uuid;
 pub(super) struct SqliteTx<'c> {
     /// The open transaction; the caller commits it.
     pub tx: Transaction<'c>,
+}
+
+/// Ids as a SQL parameter: a JSON array read with `json_each`.
+fn id_list(ids: &[Uuid]) -> Result<String> {
+    Ok(serde_json::to_string(&ids.iter().map(Uuid::to_string).collect::<Vec<_>>())?)
 }
 
 /// The scope as SQL parameters: JSON arrays read with `json_each`.
@@ -152,6 +157,42 @@ impl Tx for SqliteTx<'_> {
             self.tx.prepare_cached("INSERT INTO scope_drops (seq, record_id, area, worker) VALUES (?1, ?2, ?3, ?4)")?;
         stmt.execute(params![seq, record_id.to_string(), area, worker])?;
         Ok(())
+    }
+
+    async fn merge_family(&mut self, ids: &[Uuid]) -> Result<Vec<MergeLink>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT client_id, merged_into, person_id FROM client_merges \
+             WHERE client_id IN (SELECT value FROM json_each(?1)) OR person_id IN (SELECT value FROM json_each(?1)) \
+             OR person_id IN (SELECT m.person_id FROM client_merges m WHERE m.client_id IN (SELECT value FROM json_each(?1)))",
+        )?;
+        let rows = stmt.query_map([id_list(ids)?], |r| {
+            Ok(MergeLink { client: rows::uuid(r, 0)?, into: rows::uuid(r, 1)?, person: rows::uuid(r, 2)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn put_merge(&mut self, link: &MergeLink) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO client_merges (client_id, merged_into, person_id) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (client_id) DO UPDATE SET merged_into = excluded.merged_into, person_id = excluded.person_id",
+        )?;
+        stmt.execute(params![link.client.to_string(), link.into.to_string(), link.person.to_string()])?;
+        Ok(())
+    }
+
+    async fn remove_merge(&mut self, client: Uuid) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached("DELETE FROM client_merges WHERE client_id = ?1")?;
+        stmt.execute([client.to_string()])?;
+        Ok(())
+    }
+
+    async fn holders(&mut self, clients: &[Uuid], today: &str) -> Result<Vec<String>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT DISTINCT worker FROM caseload WHERE client_id IN (SELECT value FROM json_each(?1)) \
+             AND (ended_on IS NULL OR ended_on >= ?2) ORDER BY worker",
+        )?;
+        let rows = stmt.query_map(params![id_list(clients)?, today], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     async fn caseload(&mut self, assignment_id: Uuid) -> Result<Option<CaseloadEntry>> {

@@ -166,3 +166,70 @@ pub async fn street_counts_and_sightings_by_area(t: TestDb) {
     let elsewhere = create(&w.wes, RecordKind::Sighting, Uuid::now_v7(), json!({"count_id": count, "location": "x"}));
     assert_rejected(&push_one(&*db, &w.wes, elsewhere).await, "forbidden");
 }
+
+pub async fn merged_clients_follow_each_other_onto_caseloads(t: TestDb) {
+    let db = t.db();
+    let w = world(&*db).await;
+    let (wir, note, dup, dup_note, third, third_note) =
+        (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    push(
+        &*db,
+        &w.wes,
+        vec![
+            client(&w.wes, wir, "Wirral"),
+            contact(&w.wes, note, wir),
+            client(&w.wes, dup, "Wirral"),
+            contact(&w.wes, dup_note, dup),
+            client(&w.wes, third, "Wirral"),
+            contact(&w.wes, third_note, third),
+        ],
+    )
+    .await;
+    // amy holds `wir`, ben holds `third`: both outside their teams' areas
+    let assign = |worker: &str, client: Uuid| {
+        create(&w.wes, RecordKind::CaseloadAssignment, Uuid::now_v7(), json!({"client_id": client, "worker": worker}))
+    };
+    push(&*db, &w.wes, vec![assign("amy", wir), assign("ben", third)]).await;
+    let (_, amy_cursor) = pull_all(&*db, &w.amy, 0, 100).await;
+    let (_, ben_cursor) = pull_all(&*db, &w.ben, 0, 100).await;
+    assert!(db.record(&w.amy, dup_note).await.expect("get").is_none());
+
+    // wes finds `dup` is the same person as `wir`: amy's devices receive it and its records
+    let merge = update(&w.wes, RecordKind::Client, dup, 1, json!({"merged_into": [null, wir]}));
+    assert_eq!(push_one(&*db, &w.wes, merge).await, Outcome::Applied { version: 2 });
+    let (pages, amy_cursor) = pull_all(&*db, &w.amy, amy_cursor, 100).await;
+    let mut got = ids(&pages);
+    got.sort();
+    let mut pair = vec![dup, dup_note];
+    pair.sort();
+    assert_eq!(got, pair);
+    assert!(db.record(&w.amy, dup_note).await.expect("get").is_some());
+    // amy may add to the merged-away client (a link made offline to either id)
+    assert_eq!(push_one(&*db, &w.amy, contact(&w.amy, Uuid::now_v7(), dup)).await, Outcome::Applied { version: 1 });
+
+    // ben holds `third`; once it is merged into `wir`, he sees the whole family
+    let merge = update(&w.wes, RecordKind::Client, third, 1, json!({"merged_into": [null, wir]}));
+    assert_eq!(push_one(&*db, &w.wes, merge).await, Outcome::Applied { version: 2 });
+    let (pages, ben_cursor) = pull_all(&*db, &w.ben, ben_cursor, 100).await;
+    let got = ids(&pages);
+    for id in [wir, note, dup, dup_note] {
+        assert!(got.contains(&id), "ben receives {id}");
+    }
+    let (pages, amy_cursor) = pull_all(&*db, &w.amy, amy_cursor, 100).await;
+    let got = ids(&pages);
+    assert!(got.contains(&third) && got.contains(&third_note), "amy receives ben's client");
+
+    // undoing the first merge: amy's and ben's devices drop `dup` and its records, nothing else
+    let undo = update(&w.wes, RecordKind::Client, dup, 2, json!({"merged_into": [wir, null]}));
+    assert_eq!(push_one(&*db, &w.wes, undo).await, Outcome::Applied { version: 3 });
+    for (who, cursor) in [(&w.amy, amy_cursor), (&w.ben, ben_cursor)] {
+        let (pages, _) = pull_all(&*db, who, cursor, 100).await;
+        let dropped = drops(&pages);
+        assert!(dropped.contains(&dup) && dropped.contains(&dup_note), "{} drops dup: {dropped:?}", who.user);
+        assert!(!dropped.contains(&wir) && !dropped.contains(&note) && !dropped.contains(&third));
+        assert!(db.record(who, dup_note).await.expect("get").is_none());
+        assert!(db.record(who, third_note).await.expect("get").is_some());
+    }
+    // wes, who sees the area, is told to drop nothing
+    assert!(drops(&pull_all(&*db, &w.wes, 0, 100).await.0).is_empty());
+}
