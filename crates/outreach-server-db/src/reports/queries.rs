@@ -36,8 +36,8 @@ fn person(alias: &str) -> String {
 /// [`person`] gives): recorded against it or a client merged into it.
 fn about(alias: &str, who: &str) -> String {
     format!(
-        "({alias}.client_id = {who} OR {alias}.client_id IN \
-         (SELECT pm.client_id FROM client_merges pm WHERE pm.person_id = {who}))"
+        "{alias}.client_id IN (SELECT {who} UNION ALL \
+         SELECT pm.client_id FROM client_merges pm WHERE pm.person_id = {who})"
     )
 }
 
