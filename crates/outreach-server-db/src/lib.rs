@@ -38,7 +38,8 @@ pub mod testing;
 
 pub use error::{DbError, Result};
 pub use model::{
-    Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, ExportedAudit, NewUser, Team, User,
+    Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, ExportedAudit, LoginFailures, NewUser,
+    Team, User,
 };
 pub use page::{PullPage, PulledRecord};
 pub use postgres::PostgresDatabase;
@@ -133,6 +134,16 @@ pub trait Database: Send + Sync {
     /// Records a person's choice for a conflict (see the engine's rules);
     /// `None` when absent or outside scope.
     async fn resolve_conflict(&self, actor: &Actor, id: Uuid, value: Value) -> Result<Option<Conflict>>;
+
+    /// The failed sign-ins counted against each of `keys` (those with none
+    /// are left out). Shared by every server on this database.
+    async fn login_failures(&self, keys: &[String]) -> Result<Vec<LoginFailures>>;
+    /// Counts one failed sign-in at `now_ms` against each of `keys`. A count
+    /// whose first failure is at or before `expired_ms` starts again from
+    /// this one, and such counts of other keys are deleted.
+    async fn count_login_failure(&self, keys: &[String], now_ms: i64, expired_ms: i64) -> Result<()>;
+    /// Forgets the failed sign-ins counted against `key`.
+    async fn clear_login_failures(&self, key: &str) -> Result<()>;
 
     /// Appends audit entries (sign-ins, account changes).
     async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()>;

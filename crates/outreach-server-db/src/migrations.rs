@@ -27,6 +27,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0003_merges",
         sql: include_str!("../../../migrations/server/sqlite/0003_merges.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_login_failures",
+        sql: include_str!("../../../migrations/server/sqlite/0004_login_failures.sql"),
+    },
 ];
 
 /// PostgreSQL migrations, in order.
@@ -41,6 +46,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 3,
         name: "0003_merges",
         sql: include_str!("../../../migrations/server/postgres/0003_merges.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "0004_login_failures",
+        sql: include_str!("../../../migrations/server/postgres/0004_login_failures.sql"),
     },
 ];
 

@@ -151,6 +151,18 @@ pub struct Actor {
     pub roles: Vec<Role>,
 }
 
+/// Failed sign-ins counted against one key (a user name or an address),
+/// which the server's sign-in throttle reads and writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginFailures {
+    /// What is counted: `user:<name>` or `address:<ip>`.
+    pub key: String,
+    /// Failures since `since_ms`.
+    pub count: i64,
+    /// The first failure counted, in milliseconds since 1970 (UTC).
+    pub since_ms: i64,
+}
+
 /// One audit entry to append. Holds ids and codes, never personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {

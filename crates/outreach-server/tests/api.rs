@@ -455,7 +455,8 @@ async fn a_clock_too_far_ahead_is_refused_whole(t: TestDb) {
 
 /// Past five wrong passwords for a user name, sign-in is refused with 429
 /// `too_many_attempts` and `Retry-After`, even with the right password,
-/// and audited; other users are not affected.
+/// and audited; other users are not affected. A second server on the same
+/// database refuses too: the count is the database's, not a process's.
 async fn repeated_wrong_passwords_are_slowed_with_429(t: TestDb) {
     let server = start(&t, ServerConfig::default()).await;
     people(&*server.db).await;
@@ -471,10 +472,16 @@ async fn repeated_wrong_passwords_are_slowed_with_429(t: TestDb) {
     assert!(wait > 0 && wait <= 15 * 60, "{wait}");
     let message = error(refused, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts").await;
     assert!(message.contains("wait 15 minutes"), "{message}");
+    let other = start(&t, ServerConfig::default()).await;
+    let body =
+        json!({"user": "amy", "password": support::PASSWORD, "device_id": Uuid::now_v7(), "device_name": "laptop"});
+    let refused = other.req(Method::POST, "/api/v1/login").json(&body).send().await.expect("login");
+    error(refused, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts").await;
+    other.stop().await;
     assert_eq!(server.db.devices().await.expect("devices").len(), 0, "no device registered while refused");
     server.login("ben").await;
     let audit = server.db.audit_log(None, 100).await.expect("audit");
     let count = |action: &str| audit.iter().filter(|a| a.entry.action == action).count();
-    assert_eq!((count("login_failed"), count("login_throttled"), count("login")), (5, 1, 1));
+    assert_eq!((count("login_failed"), count("login_throttled"), count("login")), (5, 2, 1));
     server.stop().await;
 }

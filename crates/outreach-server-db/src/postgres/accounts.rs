@@ -3,7 +3,9 @@
 use crate::error::{DbError, Result};
 use crate::migrations::{self, POSTGRES};
 use crate::model::check_name;
-use crate::model::{AuditEntry, AuditRow, Device, DeviceLogin, NewUser, Team, User, parse_role, role_tag};
+use crate::model::{
+    AuditEntry, AuditRow, Device, DeviceLogin, LoginFailures, NewUser, Team, User, parse_role, role_tag,
+};
 use crate::scope::area_key;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
@@ -311,4 +313,43 @@ pub(super) async fn audit_log(client: &impl GenericClient, record: Option<Uuid>,
         .collect::<Result<Vec<_>>>()?;
     out.reverse();
     Ok(out)
+}
+
+/// The failed sign-ins of `keys`.
+pub(super) async fn login_failures(client: &impl GenericClient, keys: &[String]) -> Result<Vec<LoginFailures>> {
+    let rows = client.query("SELECT key, count, since_ms FROM login_failures WHERE key = ANY($1)", &[&keys]).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(LoginFailures { key: r.try_get(0)?, count: i64::from(r.try_get::<_, i32>(1)?), since_ms: r.try_get(2)? })
+        })
+        .collect()
+}
+
+/// Counts a failed sign-in against `keys`; see
+/// [`crate::Database::count_login_failure`]. Two servers counting at once
+/// each add one: the row lock of the upsert orders them.
+pub(super) async fn count_login_failure(
+    client: &mut deadpool_postgres::Client,
+    keys: &[String],
+    now_ms: i64,
+    expired_ms: i64,
+) -> Result<()> {
+    let tx = client.transaction().await?;
+    // Rows another server is writing are left for a later sweep (no waiting, no deadlock).
+    tx.execute(
+        "DELETE FROM login_failures WHERE key IN (SELECT key FROM login_failures \
+         WHERE since_ms <= $1 AND NOT (key = ANY($2)) FOR UPDATE SKIP LOCKED)",
+        &[&expired_ms, &keys],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO login_failures (key, count, since_ms) SELECT k, 1, $2 FROM unnest($1::text[]) AS k \
+         ON CONFLICT (key) DO UPDATE SET \
+         count = CASE WHEN login_failures.since_ms <= $3 THEN 1 ELSE login_failures.count + 1 END, \
+         since_ms = CASE WHEN login_failures.since_ms <= $3 THEN $2 ELSE login_failures.since_ms END",
+        &[&keys, &now_ms, &expired_ms],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

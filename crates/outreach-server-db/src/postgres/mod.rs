@@ -12,7 +12,9 @@ mod tx;
 use crate::engine;
 use crate::error::{DbError, Result};
 use crate::group::{ApplyPushes, PushQueue, QueuedPush};
-use crate::model::{Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, NewUser, Team, User};
+use crate::model::{
+    Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, LoginFailures, NewUser, Team, User,
+};
 use crate::page::PullPage;
 use crate::{Backend, Database, redact_url};
 use async_trait::async_trait;
@@ -191,6 +193,19 @@ impl Database for PostgresDatabase {
         let out = engine::resolve_conflict(&mut tx, actor, id, value, Utc::now()).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    async fn login_failures(&self, keys: &[String]) -> Result<Vec<LoginFailures>> {
+        accounts::login_failures(&self.client().await?, keys).await
+    }
+
+    async fn count_login_failure(&self, keys: &[String], now_ms: i64, expired_ms: i64) -> Result<()> {
+        accounts::count_login_failure(&mut self.client().await?, keys, now_ms, expired_ms).await
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        self.client().await?.execute("DELETE FROM login_failures WHERE key = $1", &[&key]).await?;
+        Ok(())
     }
 
     async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {

@@ -5,7 +5,9 @@ use super::rows;
 use crate::error::{DbError, Result};
 use crate::migrations::{self, SQLITE};
 use crate::model::check_name;
-use crate::model::{AuditEntry, AuditRow, Device, DeviceLogin, NewUser, Team, User, parse_role, role_tag};
+use crate::model::{
+    AuditEntry, AuditRow, Device, DeviceLogin, LoginFailures, NewUser, Team, User, parse_role, role_tag,
+};
 use crate::scope::area_key;
 use chrono::{DateTime, Utc};
 use outreach_protocol::api::Role;
@@ -308,4 +310,33 @@ pub(super) fn audit_log(conn: &Connection, record: Option<Uuid>, limit: i64) -> 
     let mut out: Vec<AuditRow> = rows.collect::<rusqlite::Result<_>>()?;
     out.reverse();
     Ok(out)
+}
+
+/// The failed sign-ins of `keys` (a JSON array of strings).
+pub(super) fn login_failures(conn: &Connection, keys: &str) -> Result<Vec<LoginFailures>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT key, count, since_ms FROM login_failures WHERE key IN (SELECT value FROM json_each(?1))",
+    )?;
+    let rows =
+        stmt.query_map([keys], |r| Ok(LoginFailures { key: r.get(0)?, count: r.get(1)?, since_ms: r.get(2)? }))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Counts a failed sign-in against `keys` (a JSON array of strings); see
+/// [`crate::Database::count_login_failure`].
+pub(super) fn count_login_failure(conn: &mut Connection, keys: &str, now_ms: i64, expired_ms: i64) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "DELETE FROM login_failures WHERE since_ms <= ?1 AND key NOT IN (SELECT value FROM json_each(?2))",
+        params![expired_ms, keys],
+    )?;
+    tx.execute(
+        "INSERT INTO login_failures (key, count, since_ms) SELECT value, 1, ?2 FROM json_each(?1) WHERE true \
+         ON CONFLICT (key) DO UPDATE SET \
+         count = CASE WHEN login_failures.since_ms <= ?3 THEN 1 ELSE login_failures.count + 1 END, \
+         since_ms = CASE WHEN login_failures.since_ms <= ?3 THEN ?2 ELSE login_failures.since_ms END",
+        params![keys, now_ms, expired_ms],
+    )?;
+    tx.commit()?;
+    Ok(())
 }

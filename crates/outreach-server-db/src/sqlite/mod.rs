@@ -11,7 +11,9 @@ mod tx;
 use crate::engine;
 use crate::error::{DbError, Result};
 use crate::group::{ApplyPushes, PushQueue, QueuedPush};
-use crate::model::{Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, NewUser, Team, User};
+use crate::model::{
+    Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, LoginFailures, NewUser, Team, User,
+};
 use crate::page::PullPage;
 use crate::{Backend, Database};
 use async_trait::async_trait;
@@ -279,6 +281,25 @@ impl Database for SqliteDatabase {
     async fn resolve_conflict(&self, actor: &Actor, id: Uuid, value: Value) -> Result<Option<Conflict>> {
         let actor = actor.clone();
         self.in_tx(move |tx| run_now(engine::resolve_conflict(tx, &actor, id, value, Utc::now()))?).await
+    }
+
+    async fn login_failures(&self, keys: &[String]) -> Result<Vec<LoginFailures>> {
+        let keys = serde_json::to_string(keys)?;
+        self.run(move |c| accounts::login_failures(c, &keys)).await
+    }
+
+    async fn count_login_failure(&self, keys: &[String], now_ms: i64, expired_ms: i64) -> Result<()> {
+        let keys = serde_json::to_string(keys)?;
+        self.run(move |c| accounts::count_login_failure(c, &keys, now_ms, expired_ms)).await
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        let key = key.to_string();
+        self.run(move |c| {
+            c.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
+            Ok(())
+        })
+        .await
     }
 
     async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {

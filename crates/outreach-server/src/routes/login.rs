@@ -11,11 +11,12 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::header::RETRY_AFTER;
 use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::Utc;
 use outreach_protocol::api::{ErrorBody, LoginRequest, LoginResponse};
 use outreach_server_db::AuditEntry;
 use outreach_server_db::credentials::{DeviceToken, verify_dummy, verify_password};
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Longest password checked (Argon2 work grows with input).
 const MAX_PASSWORD_BYTES: usize = 1024;
@@ -47,7 +48,7 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let address = extensions.get::<ConnectInfo<ClientAddr>>().map(|c| c.0.0.ip());
-    if let Err(wait) = state.login_throttle.check(&req.user, address, Instant::now()) {
+    if let Err(wait) = state.login_throttle.check(&*state.db, &req.user, address, Utc::now()).await? {
         let detail = json!({"address": address.map(|a| a.to_string()), "retry_after_s": wait.as_secs()});
         let entry = AuditEntry::now("login_throttled", Some(&req.user), Some(req.device_id)).detail(detail.to_string());
         state.db.append_audit(&[entry]).await?;
@@ -76,13 +77,13 @@ pub async fn login(
     let user = match user {
         Some(user) if ok => user,
         _ => {
-            state.login_throttle.failed(&req.user, address, Instant::now());
+            state.login_throttle.failed(&*state.db, &req.user, address, Utc::now()).await?;
             let entry = AuditEntry::now("login_failed", Some(&req.user), Some(req.device_id));
             state.db.append_audit(&[entry]).await?;
             return Err(wrong_credentials());
         }
     };
-    state.login_throttle.succeeded(&user.name);
+    state.login_throttle.succeeded(&*state.db, &user.name).await?;
     if user.disabled {
         return Err(ApiError::unauthorized("this account is disabled; ask your team lead or IT"));
     }
