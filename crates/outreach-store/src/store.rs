@@ -809,8 +809,12 @@ impl Store {
     }
 
     fn query_records<T: Body>(&self, condition: &str, keys: &[Uuid], limit: Option<usize>) -> Result<Vec<Record<T>>> {
+        // The client index, always: given `ORDER BY occurred_at`, SQLite
+        // otherwise walks every record of the kind by date (all contacts),
+        // which made opening a client take ~100 ms on 500,000 contacts.
         let sql = format!(
-            "SELECT {RECORD_COLUMNS} FROM records WHERE {condition} ORDER BY occurred_at DESC, id DESC LIMIT ?3"
+            "SELECT {RECORD_COLUMNS} FROM records INDEXED BY records_by_client WHERE {condition} \
+             ORDER BY occurred_at DESC, id DESC LIMIT ?3"
         );
         let limit = limit.map_or(-1, |l| l as i64);
         let keys = Value::from(keys.iter().map(|k| Value::from(k.to_string())).collect::<Vec<_>>()).to_string();
