@@ -14,44 +14,31 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
+/// One migration of `$backend`, read from `migrations/server/$backend/$name.sql`.
+macro_rules! migration {
+    ($backend:literal, $version:literal, $name:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../../../migrations/server/", $backend, "/", $name, ".sql")),
+        }
+    };
+}
+
 /// SQLite migrations, in order.
 pub const SQLITE: &[Migration] = &[
-    Migration { version: 1, name: "0001_init", sql: include_str!("../../../migrations/server/sqlite/0001_init.sql") },
-    Migration {
-        version: 2,
-        name: "0002_reports",
-        sql: include_str!("../../../migrations/server/sqlite/0002_reports.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "0003_merges",
-        sql: include_str!("../../../migrations/server/sqlite/0003_merges.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "0004_login_failures",
-        sql: include_str!("../../../migrations/server/sqlite/0004_login_failures.sql"),
-    },
+    migration!("sqlite", 1, "0001_init"),
+    migration!("sqlite", 2, "0002_reports"),
+    migration!("sqlite", 3, "0003_merges"),
+    migration!("sqlite", 4, "0004_login_failures"),
 ];
 
 /// PostgreSQL migrations, in order.
 pub const POSTGRES: &[Migration] = &[
-    Migration { version: 1, name: "0001_init", sql: include_str!("../../../migrations/server/postgres/0001_init.sql") },
-    Migration {
-        version: 2,
-        name: "0002_reports",
-        sql: include_str!("../../../migrations/server/postgres/0002_reports.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "0003_merges",
-        sql: include_str!("../../../migrations/server/postgres/0003_merges.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "0004_login_failures",
-        sql: include_str!("../../../migrations/server/postgres/0004_login_failures.sql"),
-    },
+    migration!("postgres", 1, "0001_init"),
+    migration!("postgres", 2, "0002_reports"),
+    migration!("postgres", 3, "0003_merges"),
+    migration!("postgres", 4, "0004_login_failures"),
 ];
 
 /// The newest version in `list`.
