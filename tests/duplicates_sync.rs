@@ -56,6 +56,15 @@ fn two_laptops_merge_undo_and_crossed_merges_converge() {
         })
         .await
         .unwrap();
+        // only a team lead puts a client on someone else's caseload
+        db.add_user(outreach_server_db::NewUser {
+            name: "lia.m".into(),
+            password_hash: outreach_server_db::credentials::hash_password(SERVER_PASSWORD).unwrap(),
+            roles: vec![outreach_protocol::api::Role::TeamLead],
+            teams: vec!["Liverpool Outreach".into(), "Wirral Outreach".into()],
+        })
+        .await
+        .unwrap();
     });
     let mut amy = Laptop::sign_in(&base, "amy.w");
     let mut ben = Laptop::sign_in(&base, "ben.k");
@@ -79,7 +88,7 @@ fn two_laptops_merge_undo_and_crossed_merges_converge() {
         assert_eq!(pair, expected);
     }
 
-    // ben puts the survivor-to-be on wes's caseload.
+    // their team lead puts the survivor-to-be on wes's caseload.
     let today = Utc::now().date_naive();
     let hold = CaseloadAssignment {
         client_id: john,
@@ -88,8 +97,10 @@ fn two_laptops_merge_undo_and_crossed_merges_converge() {
         started_on: today,
         ended_on: None,
     };
-    ben.store.create(hold).unwrap();
-    ben.sync();
+    let mut lia = Laptop::sign_in(&base, "lia.m");
+    lia.sync();
+    lia.store.create(hold).unwrap();
+    lia.sync();
     wes.sync();
     assert_eq!(listed(&mut wes.store), vec![john], "wes sees his caseload only");
 

@@ -74,22 +74,56 @@ impl fmt::Debug for Hlc {
 
 /// A stamp's text form could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("malformed clock stamp '{0}': expected WALL.COUNTER.DEVICE in hex")]
+#[error("malformed clock stamp '{0}': expected WALL.COUNTER.DEVICE as 13, 8 and 32 lower-case hex digits")]
 pub struct HlcParseError(String);
+
+/// Digits in the text form's wall-clock part: a stamp's `wall_ms` is below
+/// 16^13 (the year 10889), so it always fits.
+const WALL_DIGITS: usize = 13;
+/// Digits in the text form's counter part.
+const COUNTER_DIGITS: usize = 8;
+/// Digits in the text form's device part (a UUID without hyphens).
+const DEVICE_DIGITS: usize = 32;
+
+impl Hlc {
+    /// The largest `wall_ms` a stamp can carry (its text form has a fixed width).
+    pub const MAX_WALL_MS: i64 = (1 << (4 * WALL_DIGITS)) - 1;
+
+    /// Whether this stamp's text form reads back as the same stamp: a
+    /// `wall_ms` that is negative or too large for the fixed-width form
+    /// would be written in a form [`Hlc::from_str`] refuses.
+    pub fn is_representable(&self) -> bool {
+        (0..=Self::MAX_WALL_MS).contains(&self.wall_ms)
+    }
+}
+
+/// `part` as a number if it is exactly `digits` lower-case hex digits.
+fn hex_part(part: &str, digits: usize) -> Option<u128> {
+    (part.len() == digits && part.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .then(|| u128::from_str_radix(part, 16).ok())
+        .flatten()
+}
 
 impl FromStr for Hlc {
     type Err = HlcParseError;
 
+    /// Reads only the canonical text form (what [`fmt::Display`] writes), so
+    /// every stamp accepted is written back exactly as it was read: no
+    /// sign, no other widths, no upper case, no hyphenated device.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || HlcParseError(s.chars().take(80).collect());
-        let mut parts = s.splitn(3, '.');
-        let wall = parts.next().ok_or_else(bad)?;
-        let counter = parts.next().ok_or_else(bad)?;
-        let device = parts.next().ok_or_else(bad)?;
+        let mut parts = s.split('.');
+        let (Some(wall), Some(counter), Some(device), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let wall = hex_part(wall, WALL_DIGITS).ok_or_else(bad)?;
+        let counter = hex_part(counter, COUNTER_DIGITS).ok_or_else(bad)?;
+        let device = hex_part(device, DEVICE_DIGITS).ok_or_else(bad)?;
         Ok(Self {
-            wall_ms: i64::from_str_radix(wall, 16).map_err(|_| bad())?,
-            counter: u32::from_str_radix(counter, 16).map_err(|_| bad())?,
-            device: Uuid::parse_str(device).map_err(|_| bad())?,
+            wall_ms: i64::try_from(wall).map_err(|_| bad())?,
+            counter: u32::try_from(counter).map_err(|_| bad())?,
+            device: Uuid::from_u128(device),
         })
     }
 }
@@ -147,5 +181,48 @@ mod tests {
             prop_assert_eq!(x.to_string().parse::<Hlc>().unwrap(), x);
             prop_assert_eq!(x.cmp(&y), x.to_string().cmp(&y.to_string()));
         }
+
+        /// Any text accepted as a stamp is written back exactly as it came:
+        /// a stamp that cannot be read back is never let in.
+        #[test]
+        fn any_text_accepted_reads_back_as_itself(s in "[-+0-9a-fA-F.]{0,60}|-?[0-9a-f]{1,16}\\.[0-9a-f]{1,9}\\.[0-9a-f-]{32,36}") {
+            if let Ok(stamp) = s.parse::<Hlc>() {
+                prop_assert_eq!(stamp.to_string(), s);
+                prop_assert!(stamp.is_representable());
+            }
+        }
+
+        #[test]
+        fn every_representable_stamp_round_trips(wall in 0..=Hlc::MAX_WALL_MS, counter in any::<u32>(), device in any::<u128>()) {
+            let x = Hlc { wall_ms: wall, counter, device: dev(device) };
+            prop_assert!(x.is_representable());
+            prop_assert_eq!(x.to_string().parse::<Hlc>().unwrap(), x);
+        }
+    }
+
+    #[test]
+    fn stamps_that_would_not_read_back_are_refused() {
+        let device = "0123456789abcdef0123456789abcdef";
+        for bad in [
+            format!("-1.0.{device}"),
+            format!("-000000000001.00000000.{device}"),
+            format!("ffffffffffffffff.00000000.{device}"),
+            format!("00000000000001.00000000.{device}"),
+            format!("000000000001.00000000.{device}"),
+            format!("0000000000001.0.{device}"),
+            format!("0000000000001.-0000001.{device}"),
+            format!("0000000000001.100000000.{device}"),
+            format!("0000000000001.00000000.0123456789ABCDEF0123456789ABCDEF"),
+            "0000000000001.00000000.01234567-89ab-cdef-0123-456789abcdef".to_string(),
+            format!("0000000000001.00000000.{device}.x"),
+            format!("+000000000001.00000000.{device}"),
+            "".to_string(),
+        ] {
+            assert!(bad.parse::<Hlc>().is_err(), "{bad} must be refused");
+        }
+        let good = format!("0000000000001.0000000a.{device}");
+        assert_eq!(good.parse::<Hlc>().expect("canonical").to_string(), good);
+        assert!(!Hlc { wall_ms: -1, counter: 0, device: dev(1) }.is_representable());
+        assert!(!Hlc { wall_ms: Hlc::MAX_WALL_MS + 1, counter: 0, device: dev(1) }.is_representable());
     }
 }

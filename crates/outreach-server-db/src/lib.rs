@@ -138,12 +138,18 @@ pub trait Database: Send + Sync {
     /// The failed sign-ins counted against each of `keys` (those with none
     /// are left out). Shared by every server on this database.
     async fn login_failures(&self, keys: &[String]) -> Result<Vec<LoginFailures>>;
-    /// Counts one failed sign-in at `now_ms` against each of `keys`. A count
-    /// whose first failure is at or before `expired_ms` starts again from
-    /// this one, and such counts of other keys are deleted.
-    async fn count_login_failure(&self, keys: &[String], now_ms: i64, expired_ms: i64) -> Result<()>;
+    /// Counts one sign-in attempt at `now_ms` against each of `keys`, before
+    /// its password is checked, and returns each key's count with it: the
+    /// check and the count are one atomic step, so attempts sent at once
+    /// cannot all see the count from before any of them. A count whose first
+    /// attempt is at or before `expired_ms` starts again from this one, and
+    /// such counts of other keys are deleted.
+    async fn count_login_attempt(&self, keys: &[String], now_ms: i64, expired_ms: i64) -> Result<Vec<LoginFailures>>;
     /// Forgets the failed sign-ins counted against `key`.
     async fn clear_login_failures(&self, key: &str) -> Result<()>;
+    /// Takes back one attempt counted against `key` (a sign-in that turned
+    /// out right is not a failure of its address).
+    async fn uncount_login_attempt(&self, key: &str) -> Result<()>;
 
     /// Appends audit entries (sign-ins, account changes).
     async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()>;

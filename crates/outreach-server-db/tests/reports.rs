@@ -549,6 +549,8 @@ async fn monitoring_and_team_view(t: TestDb) {
     };
     m.push(create(&p.amy, Uuid::now_v7(), &score(d(2026, 6, 1), 3)));
     m.push(create(&p.amy, Uuid::now_v7(), &score(d(2026, 11, 9), 6)));
+    // the team lead assigns the cases (a worker may assign only themselves)
+    let mut assignments = vec![];
     for (i, worker) in [(0, "amy"), (1, "amy"), (2, "lia"), (7, "amy")] {
         let a = CaseloadAssignment {
             client_id: clients[i],
@@ -557,9 +559,10 @@ async fn monitoring_and_team_view(t: TestDb) {
             started_on: d(2026, 1, 1),
             ended_on: None,
         };
-        m.push(create(&p.amy, Uuid::now_v7(), &a));
+        assignments.push(create(&p.lia, Uuid::now_v7(), &a));
     }
     push(&*db, &p.amy, m).await;
+    push(&*db, &p.lia, assignments).await;
 
     let month = Month::parse(MONTH).expect("month");
     let request = ReportRequest::Monitoring { area: "Liverpool".into(), month };

@@ -1,8 +1,11 @@
-//! Slows password guessing: failed sign-ins are counted per user name and
-//! per client address over a window. Past the limit, sign-in is refused
-//! with 429 `too_many_attempts` (and audited) before any password is
-//! checked, until the window since the first counted failure has passed. A
-//! successful sign-in clears its user name's count.
+//! Slows password guessing: sign-in attempts are counted per user name and
+//! per client address over a window, *before* the password is checked, in
+//! one atomic step with reading the count (so guesses sent at once cannot
+//! all pass a check made before any of them was counted). Past the limit,
+//! sign-in is refused with 429 `too_many_attempts` (and audited) without
+//! checking the password, until the window since the first counted attempt
+//! has passed. A successful sign-in clears its user name's count and takes
+//! its own attempt back from the address's.
 //!
 //! The counts live in the database (`login_failures`), so several servers
 //! behind a load balancer share them: each server does not give guessing a
@@ -81,47 +84,44 @@ impl LoginThrottle {
         i64::try_from(self.config.window.as_millis()).unwrap_or(i64::MAX)
     }
 
-    /// How long sign-in must wait, given the counts of its keys at `now_ms`.
+    /// How long sign-in must wait, given the counts of its keys at `now_ms`
+    /// with this attempt counted in them.
     fn wait(&self, counts: &[LoginFailures], now_ms: i64) -> Option<Duration> {
         counts
             .iter()
             .filter_map(|f| {
                 let limit = if f.key.starts_with(ADDRESS) { self.config.per_address } else { self.config.per_user };
                 let ends = f.since_ms.saturating_add(self.window_ms());
-                (f.count >= i64::from(limit) && ends > now_ms).then(|| Duration::from_millis((ends - now_ms) as u64))
+                (f.count > i64::from(limit) && ends > now_ms).then(|| Duration::from_millis((ends - now_ms) as u64))
             })
             .max()
     }
 
-    /// `Ok(Err(wait))` when `user` or `address` has used up its failures: no
-    /// password may be checked for `wait` more.
-    pub async fn check(
+    /// Counts a sign-in attempt by `user` from `address`, before its
+    /// password is checked. `Ok(Err(wait))` when that attempt is past the
+    /// limit: no password may be checked for `wait` more. The attempt stays
+    /// counted as a failure unless [`LoginThrottle::succeeded`] follows.
+    pub async fn attempt(
         &self,
         db: &dyn Database,
         user: &str,
         address: Option<IpAddr>,
         now: DateTime<Utc>,
     ) -> Result<Result<(), Duration>, DbError> {
-        let counts = db.login_failures(&keys(user, address)).await?;
-        Ok(self.wait(&counts, millis(now)).map_or(Ok(()), Err))
-    }
-
-    /// Counts a failed sign-in against `user` and `address`.
-    pub async fn failed(
-        &self,
-        db: &dyn Database,
-        user: &str,
-        address: Option<IpAddr>,
-        now: DateTime<Utc>,
-    ) -> Result<(), DbError> {
         let now = millis(now);
-        db.count_login_failure(&keys(user, address), now, now.saturating_sub(self.window_ms())).await
+        let counts = db.count_login_attempt(&keys(user, address), now, now.saturating_sub(self.window_ms())).await?;
+        Ok(self.wait(&counts, now).map_or(Ok(()), Err))
     }
 
-    /// Clears `user`'s failures after a successful sign-in (the address's
-    /// stay: one right password does not excuse guessing at others).
-    pub async fn succeeded(&self, db: &dyn Database, user: &str) -> Result<(), DbError> {
-        db.clear_login_failures(&user_key(user)).await
+    /// After a successful sign-in: clears `user`'s count and takes this
+    /// attempt back from `address`'s (the address's other failures stay:
+    /// one right password does not excuse guessing at others).
+    pub async fn succeeded(&self, db: &dyn Database, user: &str, address: Option<IpAddr>) -> Result<(), DbError> {
+        db.clear_login_failures(&user_key(user)).await?;
+        if let Some(address) = address {
+            db.uncount_login_attempt(&format!("{ADDRESS}{address}")).await?;
+        }
+        Ok(())
     }
 }
 
@@ -143,28 +143,25 @@ mod tests {
         let db = t.db();
         let minute = Duration::from_secs(60);
         let throttle = LoginThrottle::new(ThrottleConfig { per_user: 3, per_address: 5, window: 10 * minute });
-        /// (step, user, address, at minute, failed?, expect check Ok?)
-        type Step = (&'static str, &'static str, Option<IpAddr>, u32, bool, bool);
+        /// (step, user, address, at minute, expect the attempt allowed?)
+        type Step = (&'static str, &'static str, Option<IpAddr>, u32, bool);
         let steps: &[Step] = &[
-            ("first try", "amy", addr(1), 0, true, true),
-            ("second", "amy", addr(1), 1, true, true),
-            ("third", "AMY ", addr(2), 2, true, true),
-            ("fourth is refused, whatever the case or address", "Amy", addr(3), 3, false, false),
-            ("another user from a fresh address is fine", "ben", addr(4), 3, true, true),
-            ("the window since the first failure has passed", "amy", addr(3), 10, true, true),
-            ("a new count started with that failure", "amy", addr(3), 11, false, true),
+            ("first try", "amy", addr(1), 0, true),
+            ("second", "amy", addr(1), 1, true),
+            ("third", "AMY ", addr(2), 2, true),
+            ("fourth is refused, whatever the case or address", "Amy", addr(3), 3, false),
+            ("another user from a fresh address is fine", "ben", addr(4), 3, true),
+            ("the window since the first failure has passed", "amy", addr(3), 10, true),
+            ("a new count started with that attempt", "amy", addr(3), 11, true),
         ];
-        for (name, user, address, at, fail, ok) in steps {
+        for (name, user, address, at, ok) in steps {
             let now = t0() + minute * *at;
-            assert_eq!(throttle.check(&*db, user, *address, now).await.expect("check").is_ok(), *ok, "{name}");
-            if *fail {
-                throttle.failed(&*db, user, *address, now).await.expect("count");
-            }
+            assert_eq!(throttle.attempt(&*db, user, *address, now).await.expect("attempt").is_ok(), *ok, "{name}");
         }
         let refused = LoginThrottle::new(ThrottleConfig { per_user: 1, per_address: 9, window: 10 * minute });
-        refused.failed(&*db, "cara", None, t0()).await.expect("count");
+        assert!(refused.attempt(&*db, "cara", None, t0()).await.expect("attempt").is_ok());
         assert_eq!(
-            refused.check(&*db, "cara", None, t0() + minute).await.expect("check"),
+            refused.attempt(&*db, "cara", None, t0() + minute).await.expect("attempt"),
             Err(9 * minute),
             "how long to wait"
         );
@@ -175,25 +172,33 @@ mod tests {
         let throttle =
             LoginThrottle::new(ThrottleConfig { per_user: 2, per_address: 3, window: Duration::from_secs(600) });
         for name in ["a", "b", "c"] {
-            assert!(throttle.check(&*db, name, addr(9), t0()).await.expect("check").is_ok());
-            throttle.failed(&*db, name, addr(9), t0()).await.expect("count");
+            assert!(throttle.attempt(&*db, name, addr(9), t0()).await.expect("attempt").is_ok());
         }
         assert!(
-            throttle.check(&*db, "d", addr(9), t0()).await.expect("check").is_err(),
-            "the address used up its failures"
+            throttle.attempt(&*db, "d", addr(9), t0()).await.expect("attempt").is_err(),
+            "the address used up its attempts"
         );
-        assert!(throttle.check(&*db, "d", addr(8), t0()).await.expect("check").is_ok(), "another address is not");
-        throttle.failed(&*db, "e", addr(7), t0()).await.expect("count");
-        throttle.failed(&*db, "e", addr(6), t0()).await.expect("count");
-        assert!(throttle.check(&*db, "e", addr(5), t0()).await.expect("check").is_err());
-        throttle.succeeded(&*db, "E").await.expect("clear");
+        assert!(throttle.attempt(&*db, "d", addr(8), t0()).await.expect("attempt").is_ok(), "another address is not");
+        throttle.attempt(&*db, "e", addr(7), t0()).await.expect("attempt").expect("allowed");
+        throttle.attempt(&*db, "e", addr(6), t0()).await.expect("attempt").expect("allowed");
+        assert!(throttle.attempt(&*db, "e", addr(5), t0()).await.expect("attempt").is_err());
+        throttle.succeeded(&*db, "E", addr(5)).await.expect("clear");
         assert!(
-            throttle.check(&*db, "e", addr(5), t0()).await.expect("check").is_ok(),
+            throttle.attempt(&*db, "e", addr(5), t0()).await.expect("attempt").is_ok(),
             "a right password clears the name's count"
         );
-        // expired counts of others are swept out when a failure is counted
+        // a right password takes back only its own attempt from the address
+        let counted = |key: &'static str| {
+            let db = db.clone();
+            async move { db.login_failures(&[key.to_string()]).await.expect("read")[0].count }
+        };
+        assert_eq!(counted("address:10.0.0.8").await, 1);
+        throttle.attempt(&*db, "g", addr(8), t0()).await.expect("attempt").expect("allowed");
+        throttle.succeeded(&*db, "g", addr(8)).await.expect("clear");
+        assert_eq!(counted("address:10.0.0.8").await, 1);
+        // expired counts of others are swept out when an attempt is counted
         let later = t0() + Duration::from_secs(601);
-        throttle.failed(&*db, "f", None, later).await.expect("count");
+        throttle.attempt(&*db, "f", None, later).await.expect("attempt").expect("allowed");
         let left = db.login_failures(&keys("a", addr(9))).await.expect("read");
         assert!(left.is_empty(), "{left:?}");
     }

@@ -346,7 +346,7 @@ async fn outside_scope_is_404(t: TestDb) {
     let Outcome::Rejected { code, .. } = server.push(&amy.token, &[attempt]).await.results[0].outcome.clone() else {
         panic!("expected a rejection")
     };
-    assert_eq!(code, "forbidden");
+    assert_eq!(code, "unknown_record", "answered as for a record that does not exist");
     assert!(server.pull(&amy.token, 0, 500).await.changes.is_empty());
     server.stop().await;
 }

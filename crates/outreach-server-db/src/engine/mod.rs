@@ -148,6 +148,9 @@ pub(crate) trait Tx {
     async fn next_seq(&mut self) -> Result<i64>;
     /// Area keys covered by the teams `user_id` belongs to.
     async fn team_areas(&mut self, user_id: Uuid) -> Result<Vec<String>>;
+    /// The names of the users who share a team with `user_id` (a team lead
+    /// may put clients on their caseloads).
+    async fn teammates(&mut self, user_id: Uuid) -> Result<Vec<String>>;
     /// Clients on `worker`'s caseload that are in force on `today`.
     async fn caseload_of(&mut self, worker: &str, today: &str) -> Result<Vec<Uuid>>;
     /// The merge links of every client that stands for the same person as

@@ -7,12 +7,12 @@ use crate::model::{Actor, AuditEntry};
 use crate::scope::{AreaSource, CaseloadEntry, Scope, scope_keys};
 use chrono::{DateTime, Utc};
 use outreach_domain::RecordKind;
-use outreach_protocol::api::{Conflict, MutationResult, Outcome};
-use outreach_protocol::{FieldChange, Mutation};
+use outreach_protocol::api::{Conflict, MutationResult, Outcome, Role};
+use outreach_protocol::{FieldChange, Mutation, Op};
 use outreach_sync::FieldConflict;
 use outreach_sync::merge::{Current, Decision};
-use serde_json::json;
-use std::collections::BTreeSet;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeSet, HashSet};
 use uuid::Uuid;
 
 /// Applies `mutations` in order, inside the caller's transaction, and
@@ -26,31 +26,39 @@ pub(crate) async fn push<T: Tx>(
 ) -> Result<Vec<MutationResult>> {
     tx.lock_writes().await?;
     let today = day(now);
-    let mut scope = load_scope(tx, actor, &today).await?;
+    // Every check in this push is against the scope as it was before it: an
+    // assignment or merge made in this push widens nobody's view until the
+    // next request.
+    let scope = load_scope(tx, actor, &today).await?;
+    let mut teammates = None;
     tx.prefetch_applied(&mutations.iter().map(|m| m.mutation_id).collect::<Vec<_>>()).await?;
     tx.prefetch_records(&records_touched(mutations)).await?;
     let mut results = Vec::with_capacity(mutations.len());
     let mut audit = Vec::with_capacity(mutations.len());
     for m in mutations {
-        let (outcome, replayed) = match tx.applied(m.mutation_id).await? {
-            Some(stored) => (stored, true),
+        let (outcome, replayed, refused) = match tx.applied(m.mutation_id).await? {
+            Some(stored) => (stored, true, None),
             None => {
-                let mut step = Step { tx: &mut *tx, actor, scope: &scope, now, today: &today };
-                let outcome = step.apply(m).await?;
+                let mut step =
+                    Step { tx: &mut *tx, actor, scope: &scope, teammates: &mut teammates, now, today: &today };
+                let (outcome, refused) = match step.apply(m).await? {
+                    Applied::Answer(outcome) => (outcome, None),
+                    Applied::Refused(refusal) => (refusal.answer(m), Some(refusal)),
+                };
                 tx.put_applied(m.mutation_id, actor.device, m.record_id, &outcome, now).await?;
-                if m.kind == RecordKind::CaseloadAssignment && !matches!(outcome, Outcome::Rejected { .. }) {
-                    scope = load_scope(tx, actor, &today).await?;
-                }
-                (outcome, false)
+                (outcome, false, refused)
             }
         };
-        let detail = json!({
+        let mut detail = json!({
             "mutation_id": m.mutation_id,
             "kind": m.kind,
             "op": m.op,
-            "outcome": outcome_code(&outcome),
+            "outcome": refused.as_ref().map_or_else(|| outcome_code(&outcome), Refusal::audit_code),
             "replayed": replayed,
         });
+        if let Some(refusal) = &refused {
+            detail["refused"] = json!(refusal.why());
+        }
         audit.push(AuditEntry {
             at: now,
             user: Some(actor.user.clone()),
@@ -96,11 +104,72 @@ fn rejected(code: &str, reason: impl Into<String>) -> Outcome {
     Outcome::Rejected { code: code.into(), reason: reason.into() }
 }
 
+/// What a push is told when a change is refused for scope: the same words
+/// whichever record or reference was out of reach, so the answer says
+/// nothing about records the pusher cannot see.
 fn forbidden() -> Outcome {
     rejected(
         "forbidden",
-        "this record is outside your teams' areas and your caseload; it was not changed. Ask your team lead if it should be",
+        "this record is outside your teams' areas and your caseload, or names one that is; it was not changed. Ask your team lead if it should be",
     )
+}
+
+/// Why a change was refused for scope or role. The pusher is told only
+/// [`Refusal::answer`]; the audit log keeps the whole reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refusal {
+    /// The record exists but is outside the pusher's scope: answered exactly
+    /// as if there were no such record.
+    Hidden,
+    /// The change names a record (its client, its survivor, its count)
+    /// outside the pusher's scope, or that does not exist.
+    Reference(&'static str),
+    /// The pusher's role may not make this caseload assignment.
+    Assignment,
+}
+
+impl Refusal {
+    /// What the device is told.
+    fn answer(&self, m: &Mutation) -> Outcome {
+        match self {
+            // What `outreach_sync::decide` answers for a record the server does not have.
+            Refusal::Hidden => match m.op {
+                Op::Update => rejected(
+                    "unknown_record",
+                    "the server has no such record (it may have been erased or moved out of your team's scope)",
+                ),
+                Op::Delete => Outcome::Unchanged { version: 0 },
+                Op::Create => forbidden(),
+            },
+            Refusal::Reference(_) => forbidden(),
+            Refusal::Assignment => rejected(
+                "forbidden",
+                "a worker may put clients only on their own caseload; ask your team lead to assign someone else",
+            ),
+        }
+    }
+
+    /// The outcome as the audit log records it: always the real reason.
+    fn audit_code(&self) -> String {
+        "rejected:forbidden".into()
+    }
+
+    /// The audit log's account of the refusal.
+    fn why(&self) -> String {
+        match self {
+            Refusal::Hidden => "the record is outside the pusher's scope".into(),
+            Refusal::Reference(field) => format!("`{field}` names a record outside the pusher's scope"),
+            Refusal::Assignment => "the pusher's role may not make this caseload assignment".into(),
+        }
+    }
+}
+
+/// What applying one mutation came to.
+enum Applied {
+    /// An outcome to answer and audit as it is.
+    Answer(Outcome),
+    /// Refused for scope or role (see [`Refusal`]).
+    Refused(Refusal),
 }
 
 /// Says why a mutation's `changes` cannot be read, if they cannot: the merge
@@ -118,28 +187,34 @@ struct Step<'a, T: Tx> {
     tx: &'a mut T,
     actor: &'a Actor,
     scope: &'a Scope,
+    /// The names of everyone in a team lead's teams, read at the first
+    /// assignment the push makes.
+    teammates: &'a mut Option<HashSet<String>>,
     now: DateTime<Utc>,
     today: &'a str,
 }
 
 impl<T: Tx> Step<'_, T> {
-    async fn apply(&mut self, m: &Mutation) -> Result<Outcome> {
+    async fn apply(&mut self, m: &Mutation) -> Result<Applied> {
+        use Applied::{Answer, Refused};
         if !self.scope.reads_records {
-            return Ok(rejected("forbidden", "your role does not allow changing case records"));
+            return Ok(Answer(rejected("forbidden", "your role does not allow changing case records")));
         }
         if let Some(reason) = malformed_changes(m) {
-            return Ok(rejected("invalid", reason));
+            return Ok(Answer(rejected("invalid", reason)));
         }
         let current = self.tx.record(m.record_id).await?;
         if let Some(cur) = &current {
+            // Scope first: a record out of reach must not be confirmed by
+            // anything else the answer says (its kind, its state).
+            if !self.scope.sees(cur.area.as_deref(), cur.client_id) {
+                return Ok(Refused(Refusal::Hidden));
+            }
             if cur.kind != m.kind {
-                return Ok(rejected(
+                return Ok(Answer(rejected(
                     "invalid",
                     format!("record {} is a {}, not a {}", cur.id, cur.kind.as_str(), m.kind.as_str()),
-                ));
-            }
-            if !self.scope.sees(cur.area.as_deref(), cur.client_id) {
-                return Ok(forbidden());
+                )));
             }
         }
         let view = current.as_ref().map(|c| Current {
@@ -149,30 +224,33 @@ impl<T: Tx> Step<'_, T> {
             erased: c.erased,
         });
         match outreach_sync::decide(view, m) {
-            Decision::Reject(r) => Ok(Outcome::Rejected { code: r.code, reason: r.reason }),
+            Decision::Reject(r) => Ok(Answer(Outcome::Rejected { code: r.code, reason: r.reason })),
             Decision::Unchanged { conflicts } => {
                 let version = current.as_ref().map_or(0, |c| c.version);
                 match current {
                     Some(cur) if !conflicts.is_empty() => {
                         let ids = self.store_conflicts(&cur, m, conflicts).await?;
-                        Ok(Outcome::Merged { version, conflicts: ids })
+                        Ok(Answer(Outcome::Merged { version, conflicts: ids }))
                     }
-                    _ => Ok(Outcome::Unchanged { version }),
+                    _ => Ok(Answer(Outcome::Unchanged { version })),
                 }
             }
             Decision::Write { data, conflicts, undelete } => {
                 let keys = match scope_keys(m.kind, m.record_id, &data) {
                     Ok(keys) => keys,
-                    Err(reason) => return Ok(rejected("invalid", reason)),
+                    Err(reason) => return Ok(Answer(rejected("invalid", reason))),
                 };
                 if m.kind == RecordKind::CaseloadAssignment
                     && let Err(reason) = CaseloadEntry::from_data(m.record_id, &data)
                 {
-                    return Ok(rejected("invalid", reason));
+                    return Ok(Answer(rejected("invalid", reason)));
                 }
                 let area = resolve_area(self.tx, &keys.area).await?;
                 if !self.scope.sees(area.as_deref(), keys.client_id) {
-                    return Ok(forbidden());
+                    return Ok(Refused(Refusal::Reference(reference_field(m.kind))));
+                }
+                if let Some(refusal) = self.refused_reference(m.kind, current.as_ref(), &data).await? {
+                    return Ok(Refused(refusal));
                 }
                 let record = StoredRecord {
                     id: m.record_id,
@@ -193,14 +271,17 @@ impl<T: Tx> Step<'_, T> {
                 self.tx.put_record(&record).await?;
                 after_write(self.tx, current.as_ref(), &record, self.today).await?;
                 let ids = self.store_conflicts(&record, m, conflicts).await?;
-                Ok(if ids.is_empty() {
+                Ok(Answer(if ids.is_empty() {
                     Outcome::Applied { version: record.version }
                 } else {
                     Outcome::Merged { version: record.version, conflicts: ids }
-                })
+                }))
             }
             Decision::Delete => {
-                let Some(cur) = current else { return Ok(Outcome::Unchanged { version: 0 }) };
+                let Some(cur) = current else { return Ok(Answer(Outcome::Unchanged { version: 0 })) };
+                if cur.kind == RecordKind::CaseloadAssignment && !self.may_hold(&cur.data).await? {
+                    return Ok(Refused(Refusal::Assignment));
+                }
                 let record = StoredRecord {
                     version: cur.version + 1,
                     seq: self.tx.next_seq().await?,
@@ -213,9 +294,74 @@ impl<T: Tx> Step<'_, T> {
                 };
                 self.tx.put_record(&record).await?;
                 after_write(self.tx, Some(&cur), &record, self.today).await?;
-                Ok(Outcome::Applied { version: record.version })
+                Ok(Answer(Outcome::Applied { version: record.version }))
             }
         }
+    }
+
+    /// Refuses a write whose ids would reach past the pusher's scope: a
+    /// client merged into one the pusher cannot see (holding the merged-away
+    /// client would then grant the other), a sighting linked to such a
+    /// client, or a caseload assignment the pusher's role may not make. Only
+    /// ids the write changes are checked, so a record someone else linked
+    /// can still be edited.
+    async fn refused_reference(
+        &mut self,
+        kind: RecordKind,
+        current: Option<&StoredRecord>,
+        data: &Map<String, Value>,
+    ) -> Result<Option<Refusal>> {
+        let changed = |field: &str| {
+            let new = data.get(field).filter(|v| !v.is_null());
+            new.is_some() && current.is_none_or(|c| c.data.get(field).filter(|v| !v.is_null()) != new)
+        };
+        let named = match kind {
+            RecordKind::Client if changed("merged_into") => Some("merged_into"),
+            RecordKind::Sighting if changed("client_id") => Some("client_id"),
+            _ => None,
+        };
+        if let Some(field) = named {
+            let id = data.get(field).and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
+            let target = match id {
+                Some(id) => self.tx.record(id).await?,
+                None => None,
+            };
+            let visible = target.is_some_and(|t| {
+                t.kind == RecordKind::Client && !t.erased && self.scope.sees(t.area.as_deref(), Some(t.id))
+            });
+            if !visible {
+                return Ok(Some(Refusal::Reference(field)));
+            }
+        }
+        if kind == RecordKind::CaseloadAssignment {
+            let before_ok = match current {
+                Some(c) => self.may_hold(&c.data).await?,
+                None => true,
+            };
+            if !before_ok || !self.may_hold(data).await? {
+                return Ok(Some(Refusal::Assignment));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether the pusher's role may make or change a caseload assignment
+    /// with this data: a worker only for themselves, a team lead for anyone
+    /// in their teams.
+    async fn may_hold(&mut self, assignment: &Map<String, Value>) -> Result<bool> {
+        let Some(worker) = assignment.get("worker").and_then(Value::as_str).map(str::trim) else {
+            return Ok(true); // refused as invalid by the caller's own checks
+        };
+        if worker == self.actor.user {
+            return Ok(true);
+        }
+        if !self.actor.roles.contains(&Role::TeamLead) {
+            return Ok(false);
+        }
+        if self.teammates.is_none() {
+            *self.teammates = Some(self.tx.teammates(self.actor.user_id).await?.into_iter().collect());
+        }
+        Ok(self.teammates.as_ref().is_some_and(|t| t.contains(worker)))
     }
 
     /// Stores the merge's conflicts on `record`, each with its own sequence number.
@@ -244,6 +390,15 @@ impl<T: Tx> Step<'_, T> {
             ids.push(conflict.id);
         }
         Ok(ids)
+    }
+}
+
+/// The field whose record gives a record of `kind` its scope, for the audit.
+fn reference_field(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Client | RecordKind::StreetCount => "area",
+        RecordKind::Sighting => "count_id",
+        _ => "client_id",
     }
 }
 

@@ -318,22 +318,19 @@ pub(super) async fn audit_log(client: &impl GenericClient, record: Option<Uuid>,
 /// The failed sign-ins of `keys`.
 pub(super) async fn login_failures(client: &impl GenericClient, keys: &[String]) -> Result<Vec<LoginFailures>> {
     let rows = client.query("SELECT key, count, since_ms FROM login_failures WHERE key = ANY($1)", &[&keys]).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(LoginFailures { key: r.try_get(0)?, count: i64::from(r.try_get::<_, i32>(1)?), since_ms: r.try_get(2)? })
-        })
-        .collect()
+    rows.iter().map(failures).collect()
 }
 
-/// Counts a failed sign-in against `keys`; see
-/// [`crate::Database::count_login_failure`]. Two servers counting at once
-/// each add one: the row lock of the upsert orders them.
-pub(super) async fn count_login_failure(
+/// Counts a sign-in attempt against `keys` and returns their counts with
+/// it; see [`crate::Database::count_login_attempt`]. Two servers counting at
+/// once each add one: the row lock of the upsert orders them, and each
+/// sees the count its own attempt made.
+pub(super) async fn count_login_attempt(
     client: &mut deadpool_postgres::Client,
     keys: &[String],
     now_ms: i64,
     expired_ms: i64,
-) -> Result<()> {
+) -> Result<Vec<LoginFailures>> {
     let tx = client.transaction().await?;
     // Rows another server is writing are left for a later sweep (no waiting, no deadlock).
     tx.execute(
@@ -342,14 +339,22 @@ pub(super) async fn count_login_failure(
         &[&expired_ms, &keys],
     )
     .await?;
-    tx.execute(
-        "INSERT INTO login_failures (key, count, since_ms) SELECT k, 1, $2 FROM unnest($1::text[]) AS k \
-         ON CONFLICT (key) DO UPDATE SET \
-         count = CASE WHEN login_failures.since_ms <= $3 THEN 1 ELSE login_failures.count + 1 END, \
-         since_ms = CASE WHEN login_failures.since_ms <= $3 THEN $2 ELSE login_failures.since_ms END",
-        &[&keys, &now_ms, &expired_ms],
-    )
-    .await?;
+    let rows = tx
+        .query(
+            "INSERT INTO login_failures (key, count, since_ms) SELECT k, 1, $2 FROM unnest($1::text[]) AS k \
+             ON CONFLICT (key) DO UPDATE SET \
+             count = CASE WHEN login_failures.since_ms <= $3 THEN 1 ELSE login_failures.count + 1 END, \
+             since_ms = CASE WHEN login_failures.since_ms <= $3 THEN $2 ELSE login_failures.since_ms END \
+             RETURNING key, count, since_ms",
+            &[&keys, &now_ms, &expired_ms],
+        )
+        .await?;
+    let counts = rows.iter().map(failures).collect::<Result<Vec<_>>>()?;
     tx.commit().await?;
-    Ok(())
+    Ok(counts)
+}
+
+/// A `login_failures` row.
+fn failures(r: &tokio_postgres::Row) -> Result<LoginFailures> {
+    Ok(LoginFailures { key: r.try_get(0)?, count: i64::from(r.try_get::<_, i32>(1)?), since_ms: r.try_get(2)? })
 }

@@ -199,12 +199,18 @@ impl Database for PostgresDatabase {
         accounts::login_failures(&self.client().await?, keys).await
     }
 
-    async fn count_login_failure(&self, keys: &[String], now_ms: i64, expired_ms: i64) -> Result<()> {
-        accounts::count_login_failure(&mut self.client().await?, keys, now_ms, expired_ms).await
+    async fn count_login_attempt(&self, keys: &[String], now_ms: i64, expired_ms: i64) -> Result<Vec<LoginFailures>> {
+        accounts::count_login_attempt(&mut self.client().await?, keys, now_ms, expired_ms).await
     }
 
     async fn clear_login_failures(&self, key: &str) -> Result<()> {
         self.client().await?.execute("DELETE FROM login_failures WHERE key = $1", &[&key]).await?;
+        Ok(())
+    }
+
+    async fn uncount_login_attempt(&self, key: &str) -> Result<()> {
+        let sql = "UPDATE login_failures SET count = count - 1 WHERE key = $1 AND count > 0";
+        self.client().await?.execute(sql, &[&key]).await?;
         Ok(())
     }
 

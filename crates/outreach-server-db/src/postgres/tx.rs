@@ -272,6 +272,18 @@ impl Tx for PgTx<'_> {
         Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
     }
 
+    async fn teammates(&mut self, user_id: Uuid) -> Result<Vec<String>> {
+        let stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT DISTINCT u.name FROM users u JOIN team_members tm ON tm.user_id = u.id \
+                 WHERE tm.team_id IN (SELECT team_id FROM team_members WHERE user_id = $1)",
+            )
+            .await?;
+        let rows = self.tx.query(&stmt, &[&user_id]).await?;
+        Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
+    }
+
     async fn caseload_of(&mut self, worker: &str, today: &str) -> Result<Vec<Uuid>> {
         let stmt = self
             .tx

@@ -322,21 +322,32 @@ pub(super) fn login_failures(conn: &Connection, keys: &str) -> Result<Vec<LoginF
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Counts a failed sign-in against `keys` (a JSON array of strings); see
-/// [`crate::Database::count_login_failure`].
-pub(super) fn count_login_failure(conn: &mut Connection, keys: &str, now_ms: i64, expired_ms: i64) -> Result<()> {
+/// Counts a sign-in attempt against `keys` (a JSON array of strings) and
+/// returns their counts with it; see [`crate::Database::count_login_attempt`].
+pub(super) fn count_login_attempt(
+    conn: &mut Connection,
+    keys: &str,
+    now_ms: i64,
+    expired_ms: i64,
+) -> Result<Vec<LoginFailures>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
         "DELETE FROM login_failures WHERE since_ms <= ?1 AND key NOT IN (SELECT value FROM json_each(?2))",
         params![expired_ms, keys],
     )?;
-    tx.execute(
-        "INSERT INTO login_failures (key, count, since_ms) SELECT value, 1, ?2 FROM json_each(?1) WHERE true \
-         ON CONFLICT (key) DO UPDATE SET \
-         count = CASE WHEN login_failures.since_ms <= ?3 THEN 1 ELSE login_failures.count + 1 END, \
-         since_ms = CASE WHEN login_failures.since_ms <= ?3 THEN ?2 ELSE login_failures.since_ms END",
-        params![keys, now_ms, expired_ms],
-    )?;
+    let counts = {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO login_failures (key, count, since_ms) SELECT value, 1, ?2 FROM json_each(?1) WHERE true \
+             ON CONFLICT (key) DO UPDATE SET \
+             count = CASE WHEN login_failures.since_ms <= ?3 THEN 1 ELSE login_failures.count + 1 END, \
+             since_ms = CASE WHEN login_failures.since_ms <= ?3 THEN ?2 ELSE login_failures.since_ms END \
+             RETURNING key, count, since_ms",
+        )?;
+        let rows = stmt.query_map(params![keys, now_ms, expired_ms], |r| {
+            Ok(LoginFailures { key: r.get(0)?, count: r.get(1)?, since_ms: r.get(2)? })
+        })?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
     tx.commit()?;
-    Ok(())
+    Ok(counts)
 }

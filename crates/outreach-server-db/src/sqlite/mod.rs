@@ -288,15 +288,24 @@ impl Database for SqliteDatabase {
         self.run(move |c| accounts::login_failures(c, &keys)).await
     }
 
-    async fn count_login_failure(&self, keys: &[String], now_ms: i64, expired_ms: i64) -> Result<()> {
+    async fn count_login_attempt(&self, keys: &[String], now_ms: i64, expired_ms: i64) -> Result<Vec<LoginFailures>> {
         let keys = serde_json::to_string(keys)?;
-        self.run(move |c| accounts::count_login_failure(c, &keys, now_ms, expired_ms)).await
+        self.run(move |c| accounts::count_login_attempt(c, &keys, now_ms, expired_ms)).await
     }
 
     async fn clear_login_failures(&self, key: &str) -> Result<()> {
         let key = key.to_string();
         self.run(move |c| {
             c.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn uncount_login_attempt(&self, key: &str) -> Result<()> {
+        let key = key.to_string();
+        self.run(move |c| {
+            c.execute("UPDATE login_failures SET count = count - 1 WHERE key = ?1 AND count > 0", [key])?;
             Ok(())
         })
         .await

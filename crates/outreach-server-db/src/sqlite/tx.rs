@@ -67,6 +67,15 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    async fn teammates(&mut self, user_id: Uuid) -> Result<Vec<String>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT DISTINCT u.name FROM users u JOIN team_members tm ON tm.user_id = u.id \
+             WHERE tm.team_id IN (SELECT team_id FROM team_members WHERE user_id = ?1)",
+        )?;
+        let rows = stmt.query_map([user_id.to_string()], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     async fn caseload_of(&mut self, worker: &str, today: &str) -> Result<Vec<Uuid>> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT DISTINCT client_id FROM caseload WHERE worker = ?1 AND (ended_on IS NULL OR ended_on >= ?2)",

@@ -35,7 +35,7 @@ pub async fn scope_filtering_by_area_and_role(t: TestDb) {
     assert!(db.record(&w.amy, wir).await.expect("get").is_none());
     assert!(db.record(&w.amy, Uuid::now_v7()).await.expect("get").is_none(), "absent looks the same");
     let edit = update(&w.amy, RecordKind::Client, wir, 1, json!({"phone": ["0151 000", "0151 123"]}));
-    assert_rejected(&push_one(&*db, &w.amy, edit).await, "forbidden");
+    assert_rejected(&push_one(&*db, &w.amy, edit).await, "unknown_record");
     assert_rejected(&push_one(&*db, &w.amy, client(&w.amy, Uuid::now_v7(), "Wirral")).await, "forbidden");
     assert_rejected(&push_one(&*db, &w.amy, contact(&w.amy, Uuid::now_v7(), wir)).await, "forbidden");
     let moved = update(&w.amy, RecordKind::Client, liv, 1, json!({"area": ["liverpool", "Wirral"]}));
@@ -58,12 +58,12 @@ pub async fn caseload_grants_and_drops(t: TestDb) {
 
     // wes puts the Wirral client on amy's caseload: amy now sees the client's records
     let assign = create(
-        &w.wes,
+        &w.lia,
         RecordKind::CaseloadAssignment,
         assignment,
         json!({"client_id": wir, "worker": "amy", "role": "co_worker", "started_on": "2026-01-05", "ended_on": null}),
     );
-    assert_eq!(push_one(&*db, &w.wes, assign).await, Outcome::Applied { version: 1 });
+    assert_eq!(push_one(&*db, &w.lia, assign).await, Outcome::Applied { version: 1 });
     let (pages, amy_cursor) = pull_all(&*db, &w.amy, amy_cursor, 100).await;
     let mut got = ids(&pages);
     got.sort();
@@ -76,8 +76,8 @@ pub async fn caseload_grants_and_drops(t: TestDb) {
     assert!(ids(&pull_all(&*db, &w.ben, 0, 100).await.0).is_empty(), "ben's caseload is his own");
 
     // the assignment ends: amy's devices are told to drop the client's records
-    let end = update(&w.wes, RecordKind::CaseloadAssignment, assignment, 1, json!({"ended_on": [null, "2020-01-01"]}));
-    assert_eq!(push_one(&*db, &w.wes, end).await, Outcome::Applied { version: 2 });
+    let end = update(&w.lia, RecordKind::CaseloadAssignment, assignment, 1, json!({"ended_on": [null, "2020-01-01"]}));
+    assert_eq!(push_one(&*db, &w.lia, end).await, Outcome::Applied { version: 2 });
     let (pages, amy_cursor) = pull_all(&*db, &w.amy, amy_cursor, 100).await;
     let mut dropped = drops(&pages);
     dropped.sort();
@@ -90,10 +90,10 @@ pub async fn caseload_grants_and_drops(t: TestDb) {
 
     // deleting an assignment ends it too
     let again = Uuid::now_v7();
-    let assign = create(&w.wes, RecordKind::CaseloadAssignment, again, json!({"client_id": wir, "worker": "ben"}));
-    push_one(&*db, &w.wes, assign).await;
+    let assign = create(&w.lia, RecordKind::CaseloadAssignment, again, json!({"client_id": wir, "worker": "ben"}));
+    push_one(&*db, &w.lia, assign).await;
     assert!(db.record(&w.ben, note).await.expect("get").is_some());
-    push_one(&*db, &w.wes, delete(&w.wes, RecordKind::CaseloadAssignment, again, 1)).await;
+    push_one(&*db, &w.lia, delete(&w.lia, RecordKind::CaseloadAssignment, again, 1)).await;
     assert!(db.record(&w.ben, note).await.expect("get").is_none());
     let bad = create(&w.wes, RecordKind::CaseloadAssignment, Uuid::now_v7(), json!({"client_id": wir}));
     assert_rejected(&push_one(&*db, &w.wes, bad).await, "invalid");
@@ -133,10 +133,12 @@ pub async fn street_counts_and_sightings_by_area(t: TestDb) {
     let w = world(&*db).await;
     let (count, seen, named, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     push_one(&*db, &w.wes, client(&w.wes, c, "Wirral")).await;
+    let mine = Uuid::now_v7();
     let out = push(
         &*db,
         &w.amy,
         vec![
+            client(&w.amy, mine, "Liverpool"),
             create(&w.amy, RecordKind::StreetCount, count, json!({"area": "Sefton", "night_of": "2026-02-10"})),
             create(
                 &w.amy,
@@ -148,7 +150,7 @@ pub async fn street_counts_and_sightings_by_area(t: TestDb) {
                 &w.amy,
                 RecordKind::Sighting,
                 named,
-                json!({"count_id": count, "location": "Lord St", "client_id": c}),
+                json!({"count_id": count, "location": "Lord St", "client_id": mine}),
             ),
         ],
     )
@@ -156,11 +158,13 @@ pub async fn street_counts_and_sightings_by_area(t: TestDb) {
     assert!(out.iter().all(|o| *o == Outcome::Applied { version: 1 }), "{out:?}");
     assert_eq!(
         ids(&pull_all(&*db, &w.ben, 0, 100).await.0),
-        vec![count, seen, named],
+        vec![mine, count, seen, named],
         "sightings inherit the count's area"
     );
     let wes_sees = ids(&pull_all(&*db, &w.wes, 0, 100).await.0);
-    assert_eq!(wes_sees, vec![c], "a sighting is seen by its count's area, even when it names a client");
+    assert_eq!(wes_sees, vec![c], "a sighting is seen by its count's area only");
+    let theirs = create(&w.amy, RecordKind::Sighting, Uuid::now_v7(), json!({"count_id": count, "client_id": c}));
+    assert_rejected(&push_one(&*db, &w.amy, theirs).await, "forbidden");
     let orphan = create(&w.amy, RecordKind::Sighting, Uuid::now_v7(), json!({"location": "nowhere"}));
     assert_rejected(&push_one(&*db, &w.amy, orphan).await, "invalid");
     let elsewhere = create(&w.wes, RecordKind::Sighting, Uuid::now_v7(), json!({"count_id": count, "location": "x"}));
@@ -187,9 +191,9 @@ pub async fn merged_clients_follow_each_other_onto_caseloads(t: TestDb) {
     .await;
     // amy holds `wir`, ben holds `third`: both outside their teams' areas
     let assign = |worker: &str, client: Uuid| {
-        create(&w.wes, RecordKind::CaseloadAssignment, Uuid::now_v7(), json!({"client_id": client, "worker": worker}))
+        create(&w.lia, RecordKind::CaseloadAssignment, Uuid::now_v7(), json!({"client_id": client, "worker": worker}))
     };
-    push(&*db, &w.wes, vec![assign("amy", wir), assign("ben", third)]).await;
+    push(&*db, &w.lia, vec![assign("amy", wir), assign("ben", third)]).await;
     let (_, amy_cursor) = pull_all(&*db, &w.amy, 0, 100).await;
     let (_, ben_cursor) = pull_all(&*db, &w.ben, 0, 100).await;
     assert!(db.record(&w.amy, dup_note).await.expect("get").is_none());

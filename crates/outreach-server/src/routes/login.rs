@@ -48,17 +48,23 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let address = extensions.get::<ConnectInfo<ClientAddr>>().map(|c| c.0.0.ip());
-    if let Err(wait) = state.login_throttle.check(&*state.db, &req.user, address, Utc::now()).await? {
+    if req.device_name.trim().is_empty() || req.device_name.len() > 200 {
+        return Err(ApiError::bad_request("device_name must be 1-200 characters (the laptop's name)"));
+    }
+    // Counted before the password is checked, in one step with the check.
+    if let Err(wait) = state.login_throttle.attempt(&*state.db, &req.user, address, Utc::now()).await? {
         let detail = json!({"address": address.map(|a| a.to_string()), "retry_after_s": wait.as_secs()});
         let entry = AuditEntry::now("login_throttled", Some(&req.user), Some(req.device_id)).detail(detail.to_string());
         state.db.append_audit(&[entry]).await?;
         tracing::warn!(user = %req.user, ?address, "sign-in refused: too many failures");
         return Ok(too_many_attempts(wait));
     }
-    if req.device_name.trim().is_empty() || req.device_name.len() > 200 {
-        return Err(ApiError::bad_request("device_name must be 1-200 characters (the laptop's name)"));
-    }
+    let failed = |reason: &str| {
+        let detail = json!({"address": address.map(|a| a.to_string()), "reason": reason});
+        AuditEntry::now("login_failed", Some(&req.user), Some(req.device_id)).detail(detail.to_string())
+    };
     if req.user.len() > 200 || req.password.len() > MAX_PASSWORD_BYTES {
+        state.db.append_audit(&[failed("user name or password too long")]).await?;
         return Err(wrong_credentials());
     }
     let user = state.db.user(&req.user).await?;
@@ -77,13 +83,11 @@ pub async fn login(
     let user = match user {
         Some(user) if ok => user,
         _ => {
-            state.login_throttle.failed(&*state.db, &req.user, address, Utc::now()).await?;
-            let entry = AuditEntry::now("login_failed", Some(&req.user), Some(req.device_id));
-            state.db.append_audit(&[entry]).await?;
+            state.db.append_audit(&[failed("wrong user name or password")]).await?;
             return Err(wrong_credentials());
         }
     };
-    state.login_throttle.succeeded(&*state.db, &user.name).await?;
+    state.login_throttle.succeeded(&*state.db, &user.name, address).await?;
     if user.disabled {
         return Err(ApiError::unauthorized("this account is disabled; ask your team lead or IT"));
     }

@@ -1,0 +1,312 @@
+//! The abuse suite: what the server refuses, each attack tried against a
+//! real server on 127.0.0.1, over SQLite and over PostgreSQL.
+//!
+//! Every test here is named for what it proves stays closed; the threat each
+//! answers is in `docs/security.md`, which names these tests.
+
+mod support;
+
+use futures_util::future::join_all;
+use outreach_domain::RecordKind;
+use outreach_protocol::api::{Outcome, Role};
+use outreach_protocol::{Mutation, Op};
+use outreach_server::ServerConfig;
+use outreach_server_db::testing::TestDb;
+use outreach_server_db::{Database, NewUser};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{Server, edit, error, new_client, people, start};
+use uuid::Uuid;
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    outreach_server_db::testing::run(outreach_server_db::Backend::Sqlite, super::$name).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    outreach_server_db::testing::run(outreach_server_db::Backend::Postgres, super::$name).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    a_merge_into_another_teams_client_cannot_widen_scope,
+    caseload_assignments_follow_the_role,
+    a_sighting_cannot_name_a_client_out_of_reach,
+    an_id_out_of_reach_answers_as_if_absent,
+    a_clock_stamp_that_cannot_be_read_back_is_refused,
+    concurrent_wrong_passwords_cannot_race_the_throttle,
+);
+
+/// A record of `kind` made with `fields`.
+fn create(device: Uuid, kind: RecordKind, id: Uuid, fields: Value) -> Mutation {
+    let mut m = new_client(device, id, "unused");
+    m.kind = kind;
+    m.changes = fields
+        .as_object()
+        .expect("fields")
+        .iter()
+        .map(|(k, v)| (k.clone(), json!({"old": null, "new": v})))
+        .collect();
+    m
+}
+
+/// The code of a rejected outcome, or the outcome itself when not rejected.
+fn code(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Rejected { code, .. } => code.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Adds a team lead of the Liverpool team.
+async fn lead(db: &dyn Database, name: &str) {
+    let hash = outreach_server_db::credentials::hash_password(support::PASSWORD).expect("hash");
+    let user = NewUser {
+        name: name.into(),
+        password_hash: hash,
+        roles: vec![Role::TeamLead],
+        teams: vec!["Liverpool Outreach".into()],
+    };
+    db.add_user(user).await.expect("lead");
+}
+
+/// Whether `token`'s holder can read record `id`.
+async fn reads(server: &Server, token: &str, id: Uuid) -> bool {
+    let response = server.authed(Method::GET, &format!("/api/v1/records/{id}"), token).send().await.expect("get");
+    response.status() == StatusCode::OK
+}
+
+/// The ids every page of a full pull from 0 holds.
+async fn pulled_ids(server: &Server, token: &str) -> Vec<Uuid> {
+    let (mut ids, mut cursor) = (vec![], 0);
+    loop {
+        let page = server.pull(token, cursor, 500).await;
+        ids.extend(page.changes.iter().map(|c| c.id));
+        cursor = page.next_cursor;
+        if !page.has_more {
+            return ids;
+        }
+    }
+}
+
+/// Review item 1: a client merged into another team's client, with a
+/// caseload assignment of it, would make the other client the pusher's.
+async fn a_merge_into_another_teams_client_cannot_widen_scope(t: TestDb) {
+    let server = start(&t, ServerConfig::default()).await;
+    people(&*server.db).await;
+    let (amy, wes) = (server.login("amy").await, server.login("wes").await);
+    let (victim, note) = (Uuid::now_v7(), Uuid::now_v7());
+    let contact = create(wes.device_id, RecordKind::Contact, note, json!({"client_id": victim, "notes": "private"}));
+    server.push(&wes.token, &[new_client(wes.device_id, victim, "Wirral"), contact]).await;
+    let wes_seen = pulled_ids(&server, &wes.token).await;
+
+    // The exact attack: one push, a client of amy's area merged into the
+    // Wirral client, and that client put on amy's caseload.
+    let decoy = Uuid::now_v7();
+    let mut merged = new_client(amy.device_id, decoy, "Liverpool");
+    merged.changes.insert("merged_into".into(), json!({"old": null, "new": victim}));
+    let hold = create(
+        amy.device_id,
+        RecordKind::CaseloadAssignment,
+        Uuid::now_v7(),
+        json!({"client_id": decoy, "worker": "amy", "role": "lead", "started_on": "2026-01-05"}),
+    );
+    let results = server.push(&amy.token, &[merged, hold]).await.results;
+    assert_eq!(code(&results[0].outcome), "forbidden", "the merge into a client out of reach");
+    assert_eq!(code(&results[1].outcome), "forbidden", "the assignment of a client that was not stored");
+
+    // The same in two steps: a client of her own, merged later.
+    let own = Uuid::now_v7();
+    server.push(&amy.token, &[new_client(amy.device_id, own, "Liverpool")]).await;
+    let later = edit(amy.device_id, own, 1, "merged_into", Value::Null, json!(victim));
+    assert_eq!(code(&server.push(&amy.token, &[later]).await.results[0].outcome), "forbidden");
+    let hold = create(
+        amy.device_id,
+        RecordKind::CaseloadAssignment,
+        Uuid::now_v7(),
+        json!({"client_id": own, "worker": "amy", "role": "lead", "started_on": "2026-01-05"}),
+    );
+    assert!(matches!(server.push(&amy.token, &[hold]).await.results[0].outcome, Outcome::Applied { .. }));
+
+    // Nothing of the Wirral client reaches amy, and she cannot change it.
+    assert!(!reads(&server, &amy.token, victim).await, "GET of the other team's client is 404");
+    assert!(!reads(&server, &amy.token, note).await);
+    let got = pulled_ids(&server, &amy.token).await;
+    assert!(!got.contains(&victim) && !got.contains(&note), "the other team's records are never pulled: {got:?}");
+    let overwrite = edit(amy.device_id, victim, 1, "phone", json!("0151 000"), json!("0151 666"));
+    assert_eq!(code(&server.push(&amy.token, &[overwrite]).await.results[0].outcome), "unknown_record");
+    let stored = server.db.record(&support::actor(&wes, user_id(&*server.db, "wes").await), victim).await;
+    assert_eq!(stored.expect("get").expect("wes sees it").data["phone"], "0151 000", "the owner's record is untouched");
+    assert_eq!(pulled_ids(&server, &wes.token).await.len(), wes_seen.len(), "the owning team received nothing new");
+
+    // The audit tells the truth about each refusal.
+    let audit = server.db.audit_log(None, 200).await.expect("audit");
+    let refusals: Vec<_> = audit
+        .iter()
+        .filter(|a| a.entry.action == "push" && a.entry.user.as_deref() == Some("amy"))
+        .filter_map(|a| a.entry.detail.clone())
+        .filter(|d| d.contains("rejected:forbidden"))
+        .collect();
+    assert_eq!(refusals.len(), 4, "{refusals:?}");
+    assert!(refusals.iter().any(|d| d.contains("merged_into")), "{refusals:?}");
+    server.stop().await;
+}
+
+/// A user's id, by name.
+async fn user_id(db: &dyn Database, name: &str) -> Uuid {
+    db.user(name).await.expect("user").expect("exists").id
+}
+
+/// A worker may put clients only on their own caseload; a team lead on
+/// those of people in their teams; nobody a client out of their reach.
+async fn caseload_assignments_follow_the_role(t: TestDb) {
+    let server = start(&t, ServerConfig::default()).await;
+    people(&*server.db).await;
+    lead(&*server.db, "lia").await;
+    let (amy, ben, wes, lia) =
+        (server.login("amy").await, server.login("ben").await, server.login("wes").await, server.login("lia").await);
+    let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
+    server.push(&amy.token, &[new_client(amy.device_id, mine, "Liverpool")]).await;
+    server.push(&wes.token, &[new_client(wes.device_id, theirs, "Wirral")]).await;
+    let assign = |by: Uuid, client: Uuid, worker: &str| {
+        create(
+            by,
+            RecordKind::CaseloadAssignment,
+            Uuid::now_v7(),
+            json!({"client_id": client, "worker": worker, "role": "lead", "started_on": "2026-01-05"}),
+        )
+    };
+    let to_ben = assign(amy.device_id, mine, "ben");
+    let to_amy = assign(amy.device_id, mine, "amy");
+    let other_team = assign(amy.device_id, theirs, "amy");
+    let results = server.push(&amy.token, &[to_ben, to_amy.clone(), other_team]).await.results;
+    let codes: Vec<String> = results.iter().map(|r| code(&r.outcome)).collect();
+    assert_eq!(codes[0], "forbidden", "a worker cannot assign someone else");
+    assert!(matches!(results[1].outcome, Outcome::Applied { .. }), "a worker takes a client in scope: {codes:?}");
+    assert_eq!(codes[2], "forbidden", "nor a client of another team");
+    assert!(!reads(&server, &amy.token, theirs).await);
+
+    // ben cannot end or take over amy's assignment; the lead can hand it on.
+    let takeover = Mutation {
+        mutation_id: Uuid::now_v7(),
+        op: Op::Update,
+        changes: [("worker".to_string(), json!({"old": "amy", "new": "ben"}))].into_iter().collect(),
+        base_version: 1,
+        ..to_amy.clone()
+    };
+    assert_eq!(code(&server.push(&ben.token, &[takeover.clone()]).await.results[0].outcome), "forbidden");
+    let removal = Mutation { mutation_id: Uuid::now_v7(), op: Op::Delete, changes: Default::default(), ..takeover.clone() };
+    assert_eq!(code(&server.push(&ben.token, &[removal]).await.results[0].outcome), "forbidden");
+    let handover = Mutation { mutation_id: Uuid::now_v7(), ..takeover };
+    assert!(matches!(server.push(&lia.token, &[handover]).await.results[0].outcome, Outcome::Applied { .. }));
+    let results = server
+        .push(&lia.token, &[assign(lia.device_id, mine, "ben"), assign(lia.device_id, mine, "wes")])
+        .await
+        .results;
+    assert!(matches!(results[0].outcome, Outcome::Applied { .. }), "a lead assigns their team");
+    assert_eq!(code(&results[1].outcome), "forbidden", "but not another team's worker");
+    assert!(!reads(&server, &wes.token, mine).await, "wes was not given the client");
+    server.stop().await;
+}
+
+/// A sighting in one's own count may not be linked to a client one cannot see.
+async fn a_sighting_cannot_name_a_client_out_of_reach(t: TestDb) {
+    let server = start(&t, ServerConfig::default()).await;
+    people(&*server.db).await;
+    let (amy, wes) = (server.login("amy").await, server.login("wes").await);
+    let (mine, theirs, count) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    server.push(&wes.token, &[new_client(wes.device_id, theirs, "Wirral")]).await;
+    let night = create(amy.device_id, RecordKind::StreetCount, count, json!({"area": "Liverpool", "night": "2026-11-12"}));
+    server.push(&amy.token, &[new_client(amy.device_id, mine, "Liverpool"), night]).await;
+    let sighting = |client: Uuid| {
+        create(amy.device_id, RecordKind::Sighting, Uuid::now_v7(), json!({"count_id": count, "client_id": client}))
+    };
+    let results = server.push(&amy.token, &[sighting(theirs), sighting(mine)]).await.results;
+    assert_eq!(code(&results[0].outcome), "forbidden");
+    assert!(matches!(results[1].outcome, Outcome::Applied { .. }), "{:?}", results[1].outcome);
+    let elsewhere = create(amy.device_id, RecordKind::StreetCount, Uuid::now_v7(), json!({"area": "Wirral"}));
+    assert_eq!(code(&server.push(&amy.token, &[elsewhere]).await.results[0].outcome), "forbidden", "a count's area");
+    server.stop().await;
+}
+
+/// Review item 15: pushing to a record out of reach says nothing about it
+/// that pushing to an id that does not exist would not.
+async fn an_id_out_of_reach_answers_as_if_absent(t: TestDb) {
+    let server = start(&t, ServerConfig::default()).await;
+    people(&*server.db).await;
+    let (amy, wes) = (server.login("amy").await, server.login("wes").await);
+    let theirs = Uuid::now_v7();
+    server.push(&wes.token, &[new_client(wes.device_id, theirs, "Wirral")]).await;
+    let as_contact = |id: Uuid| {
+        let mut m = edit(amy.device_id, id, 1, "notes", Value::Null, json!("x"));
+        m.kind = RecordKind::Contact;
+        m
+    };
+    let results = server.push(&amy.token, &[as_contact(theirs), as_contact(Uuid::now_v7())]).await.results;
+    assert_eq!(results[0].outcome, results[1].outcome, "no kind-mismatch answer confirms the record exists");
+    let delete = |id: Uuid| Mutation { op: Op::Delete, mutation_id: Uuid::now_v7(), ..as_contact(id) };
+    let results = server.push(&amy.token, &[delete(theirs), delete(Uuid::now_v7())]).await.results;
+    assert_eq!(results[0].outcome, results[1].outcome);
+    server.stop().await;
+}
+
+/// Review item 3: a stamp stored in a form the server cannot read back
+/// stopped a whole area syncing. It is refused before anything is stored.
+async fn a_clock_stamp_that_cannot_be_read_back_is_refused(t: TestDb) {
+    let server = start(&t, ServerConfig::default()).await;
+    people(&*server.db).await;
+    let (amy, ben) = (server.login("amy").await, server.login("ben").await);
+    let device = amy.device_id.simple().to_string();
+    for stamp in [
+        format!("-1.0.{device}"),
+        format!("-000000000001.00000000.{device}"),
+        format!("ffffffffffffffff.00000000.{device}"),
+        format!("0000000000001.1.{device}"),
+        format!("0000000000001.00000000.{}", amy.device_id),
+    ] {
+        let id = Uuid::now_v7();
+        let mut body = json!({"mutations": [new_client(amy.device_id, id, "Liverpool")]});
+        body["mutations"][0]["hlc"] = json!(stamp);
+        let response = server.authed(Method::POST, "/api/v1/sync/push", &amy.token).json(&body).send().await;
+        let message = error(response.expect("push"), StatusCode::BAD_REQUEST, "bad_request").await;
+        assert!(message.contains("clock stamp"), "{stamp}: {message}");
+        assert!(!reads(&server, &amy.token, id).await, "nothing stored for {stamp}");
+    }
+    // the area still syncs, for a new laptop too
+    server.push(&amy.token, &[new_client(amy.device_id, Uuid::now_v7(), "Liverpool")]).await;
+    assert_eq!(pulled_ids(&server, &ben.token).await.len(), 1);
+    server.stop().await;
+}
+
+/// Review item 2: the failure count was checked before the password and
+/// counted after it, so guesses sent at once all got through.
+async fn concurrent_wrong_passwords_cannot_race_the_throttle(t: TestDb) {
+    let server = start(&t, ServerConfig::default()).await;
+    people(&*server.db).await;
+    let guesses = (0..40).map(|i| {
+        let body = json!({"user": "amy", "password": format!("guess {i}"), "device_id": Uuid::now_v7(), "device_name": "x"});
+        server.req(Method::POST, "/api/v1/login").json(&body).send()
+    });
+    let statuses: Vec<StatusCode> = join_all(guesses).await.into_iter().map(|r| r.expect("login").status()).collect();
+    let count = |s: StatusCode| statuses.iter().filter(|x| **x == s).count();
+    assert!(count(StatusCode::UNAUTHORIZED) <= 5, "{statuses:?}");
+    assert_eq!(count(StatusCode::UNAUTHORIZED) + count(StatusCode::TOO_MANY_REQUESTS), 40, "{statuses:?}");
+    let audit = server.db.audit_log(None, 200).await.expect("audit");
+    assert_eq!(
+        audit.iter().filter(|a| a.entry.action == "login_failed").count(),
+        count(StatusCode::UNAUTHORIZED),
+        "each password checked is audited as a failure"
+    );
+    server.stop().await;
+}
