@@ -187,6 +187,7 @@ fn behind_the_servers_back(changes: Vec<RecordChange>, drops: Vec<Uuid>) -> Pull
         has_more: false,
         remaining: 0,
         snapshot_seq: None,
+        unreadable: vec![],
     }
 }
 

@@ -92,6 +92,7 @@ pub fn run(args: &ApplyArgs) -> Result<()> {
                 has_more: (i + 1) * args.page < changes.len(),
                 remaining: (changes.len() - (i * args.page + chunk.len())) as i64,
                 snapshot_seq: Some(changes.len() as i64),
+                unreadable: vec![],
             }
         })
         .collect();

@@ -50,12 +50,13 @@ pub fn run(store: &mut Store) -> Result<Output> {
     };
     let report = Engine::default().run(store, &mut transport, &mut progress)?;
     let text = format!(
-        "Synced with {server}: {} changes sent ({} merged, {} need attention), {} records received, {} conflicts to resolve.",
+        "Synced with {server}: {} changes sent ({} merged, {} need attention), {} records received, {} conflicts to resolve.{}",
         report.acknowledged.removed,
         report.acknowledged.merged,
         report.acknowledged.rejected,
         report.pulled,
         store.conflicts()?.iter().filter(|c| c.resolved_by.is_none()).count(),
+        report.unreadable_note().unwrap_or_default(),
     );
     Ok(Output::new(report, text))
 }

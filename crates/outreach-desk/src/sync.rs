@@ -197,7 +197,11 @@ pub(crate) fn run_sync(shared: &Arc<Shared>, server: &str, token: &str) {
         };
         match Engine::default().run(&mut store, &mut transport, &mut progress) {
             Ok(report) => {
-                Ok(format!("Synced: {} changes sent, {} records received.", report.acknowledged.removed, report.pulled))
+                let note = report.unreadable_note().unwrap_or_default();
+                Ok(format!(
+                    "Synced: {} changes sent, {} records received.{note}",
+                    report.acknowledged.removed, report.pulled
+                ))
             }
             Err(SyncError::Network(m)) => Err((
                 "offline",
@@ -583,6 +587,7 @@ mod tests {
             has_more: false,
             remaining: 0,
             snapshot_seq: None,
+            unreadable: vec![],
         };
         desk.with_store(|store| Ok(store.apply_pull_page(&page)?)).unwrap();
         let shown = desk.conflicts().unwrap();

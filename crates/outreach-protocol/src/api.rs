@@ -194,6 +194,12 @@ pub struct PullResponse {
     /// servers (which never pin) and from plain increments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_seq: Option<i64>,
+    /// Records in this page's range that the device may see but the server
+    /// could not read (stored damaged by an older version): the server has
+    /// told its administrator, and the device lists them so nothing is
+    /// missing silently. Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<Uuid>,
 }
 
 /// The scope unit of records a device sees only through the worker's

@@ -39,7 +39,7 @@ pub mod testing;
 pub use error::{DbError, Result};
 pub use model::{
     Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, ExportedAudit, LoginFailures, NewUser,
-    Team, User,
+    Repair, Team, UnreadableRecord, User,
 };
 pub use page::{PullPage, PulledRecord};
 pub use postgres::PostgresDatabase;
@@ -167,6 +167,16 @@ pub trait Database: Send + Sync {
     /// copies; their conflicts' values are cleared. Audited per record as
     /// `erase`, with `reason` (required). `None` when there is no such record.
     async fn erase_client(&self, id: Uuid, by: &str, reason: &str) -> Result<Option<Erasure>>;
+
+    /// The records pulls met but could not read (stored damaged by an older
+    /// version), for `/health` and the administrator.
+    async fn unreadable_records(&self) -> Result<Vec<UnreadableRecord>>;
+    /// Mends records stored damaged: a clock stamp that does not read back
+    /// is replaced by one made from the record's own change time and device,
+    /// with a new sequence number so devices receive the record; a record
+    /// whose data cannot be read is reported, not changed. Audited per
+    /// record as `repair_record` by `by`.
+    async fn repair_records(&self, by: &str) -> Result<Vec<Repair>>;
 
     /// Makes a report (see [`reports`]) for `viewer`: refused (`Refused`
     /// with code `forbidden`) outside what the viewer's roles and teams

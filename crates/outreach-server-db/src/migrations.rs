@@ -31,6 +31,7 @@ pub const SQLITE: &[Migration] = &[
     migration!("sqlite", 2, "0002_reports"),
     migration!("sqlite", 3, "0003_merges"),
     migration!("sqlite", 4, "0004_login_failures"),
+    migration!("sqlite", 5, "0005_unreadable"),
 ];
 
 /// PostgreSQL migrations, in order.
@@ -39,6 +40,7 @@ pub const POSTGRES: &[Migration] = &[
     migration!("postgres", 2, "0002_reports"),
     migration!("postgres", 3, "0003_merges"),
     migration!("postgres", 4, "0004_login_failures"),
+    migration!("postgres", 5, "0005_unreadable"),
 ];
 
 /// The newest version in `list`.

@@ -271,6 +271,33 @@ pub struct Erasure {
     pub conflicts: Vec<Uuid>,
 }
 
+/// The revocation reason of the devices of a user who was disabled.
+pub(crate) const DISABLED_REASON: &str = "user disabled";
+
+/// A record pull met but could not read (see `migrations/*/0005_unreadable.sql`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnreadableRecord {
+    /// The record.
+    pub id: Uuid,
+    /// Its sequence number when met.
+    pub seq: i64,
+    /// What could not be read.
+    pub reason: String,
+    /// When a pull first met it.
+    pub first_seen: DateTime<Utc>,
+}
+
+/// What `outreach-server record repair` did to one damaged record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repair {
+    /// The record.
+    pub id: Uuid,
+    /// Whether it can be read and sent again now.
+    pub repaired: bool,
+    /// What was done, or what the administrator must do.
+    pub detail: String,
+}
+
 /// Checks and trims a team, area, user or device name, the same rule on
 /// every backend.
 pub(crate) fn check_name(what: &str, name: &str) -> crate::Result<String> {

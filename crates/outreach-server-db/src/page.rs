@@ -108,7 +108,26 @@ pub struct PullPage {
     /// [`PullResponse::snapshot_seq`]); left out of the JSON when unpinned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_seq: Option<i64>,
+    /// Records the device may see that could not be read (see
+    /// [`PullResponse::unreadable`]); left out of the JSON when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<Uuid>,
 }
+
+/// A stored record that pull could not read: its id and sequence (so the
+/// page's cursor moves past it) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UnreadableRow {
+    /// Record id.
+    pub id: Uuid,
+    /// Its sequence number.
+    pub seq: i64,
+    /// What could not be read.
+    pub reason: String,
+}
+
+/// One row of a pull: a record to send, or one that could not be read.
+pub(crate) type PulledRow = std::result::Result<PulledRecord, UnreadableRow>;
 
 impl PullPage {
     /// An empty page that moves the cursor to `next_cursor` (where it was,
@@ -122,6 +141,7 @@ impl PullPage {
             has_more: false,
             remaining: 0,
             snapshot_seq,
+            unreadable: vec![],
         }
     }
 
@@ -135,6 +155,7 @@ impl PullPage {
             has_more: self.has_more,
             remaining: self.remaining,
             snapshot_seq: self.snapshot_seq,
+            unreadable: self.unreadable,
         })
     }
 }

@@ -66,6 +66,9 @@ pub struct ServerConfig {
     pub max_clock_ahead: chrono::TimeDelta,
     /// Failed sign-ins allowed per user name and per address (see [`throttle`]).
     pub login_throttle: throttle::ThrottleConfig,
+    /// A device token unused for this long is refused (sign in again): a
+    /// laptop left in a drawer does not keep a working token for ever.
+    pub device_idle_expiry: chrono::TimeDelta,
     /// The rules the reports count by (long term, returners, lookbacks,
     /// suppression), from `--report-definitions` or the defaults.
     pub report_definitions: outreach_reports::Definitions,
@@ -80,6 +83,7 @@ impl Default for ServerConfig {
             concurrent_syncs: DEFAULT_CONCURRENT_SYNCS,
             max_clock_ahead: chrono::TimeDelta::milliseconds(outreach_protocol::DEFAULT_MAX_CLOCK_AHEAD_MS),
             login_throttle: throttle::ThrottleConfig::default(),
+            device_idle_expiry: chrono::TimeDelta::days(30),
             report_definitions: outreach_reports::Definitions::default(),
         }
     }

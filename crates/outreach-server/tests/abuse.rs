@@ -45,19 +45,19 @@ on_both_backends!(
     a_sighting_cannot_name_a_client_out_of_reach,
     an_id_out_of_reach_answers_as_if_absent,
     a_clock_stamp_that_cannot_be_read_back_is_refused,
+    a_damaged_record_never_stops_the_areas_sync,
     concurrent_wrong_passwords_cannot_race_the_throttle,
+    an_erased_person_cannot_be_pushed_back,
+    disabling_a_user_revokes_every_laptop_for_good,
+    an_idle_token_expires_and_refused_tokens_are_audited,
 );
 
 /// A record of `kind` made with `fields`.
 fn create(device: Uuid, kind: RecordKind, id: Uuid, fields: Value) -> Mutation {
     let mut m = new_client(device, id, "unused");
     m.kind = kind;
-    m.changes = fields
-        .as_object()
-        .expect("fields")
-        .iter()
-        .map(|(k, v)| (k.clone(), json!({"old": null, "new": v})))
-        .collect();
+    m.changes =
+        fields.as_object().expect("fields").iter().map(|(k, v)| (k.clone(), json!({"old": null, "new": v}))).collect();
     m
 }
 
@@ -206,7 +206,8 @@ async fn caseload_assignments_follow_the_role(t: TestDb) {
         ..to_amy.clone()
     };
     assert_eq!(code(&server.push(&ben.token, &[takeover.clone()]).await.results[0].outcome), "forbidden");
-    let removal = Mutation { mutation_id: Uuid::now_v7(), op: Op::Delete, changes: Default::default(), ..takeover.clone() };
+    let removal =
+        Mutation { mutation_id: Uuid::now_v7(), op: Op::Delete, changes: Default::default(), ..takeover.clone() };
     assert_eq!(code(&server.push(&ben.token, &[removal]).await.results[0].outcome), "forbidden");
     let handover = Mutation { mutation_id: Uuid::now_v7(), ..takeover };
     assert!(matches!(server.push(&lia.token, &[handover]).await.results[0].outcome, Outcome::Applied { .. }));
@@ -227,7 +228,8 @@ async fn a_sighting_cannot_name_a_client_out_of_reach(t: TestDb) {
     let (amy, wes) = (server.login("amy").await, server.login("wes").await);
     let (mine, theirs, count) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     server.push(&wes.token, &[new_client(wes.device_id, theirs, "Wirral")]).await;
-    let night = create(amy.device_id, RecordKind::StreetCount, count, json!({"area": "Liverpool", "night": "2026-11-12"}));
+    let night =
+        create(amy.device_id, RecordKind::StreetCount, count, json!({"area": "Liverpool", "night": "2026-11-12"}));
     server.push(&amy.token, &[new_client(amy.device_id, mine, "Liverpool"), night]).await;
     let sighting = |client: Uuid| {
         create(amy.device_id, RecordKind::Sighting, Uuid::now_v7(), json!({"count_id": count, "client_id": client}))
@@ -289,13 +291,58 @@ async fn a_clock_stamp_that_cannot_be_read_back_is_refused(t: TestDb) {
     server.stop().await;
 }
 
+/// Review item 3, the other half: a record stored damaged by an older
+/// version is skipped by pull (every device is told its id), reported by
+/// /health and the audit, and mended by the administrator's repair.
+async fn a_damaged_record_never_stops_the_areas_sync(t: TestDb) {
+    let server = start(&t, ServerConfig::default()).await;
+    people(&*server.db).await;
+    let amy = server.login("amy").await;
+    let (damaged, fine) = (Uuid::now_v7(), Uuid::now_v7());
+    server.push(&amy.token, &[new_client(amy.device_id, damaged, "Liverpool")]).await;
+    server.push(&amy.token, &[new_client(amy.device_id, fine, "Liverpool")]).await;
+    // what the old bug stored for a stamp of -1
+    let stamp = format!("ffffffffffffffff.00000000.{}", amy.device_id.simple());
+    t.execute_raw(&format!("UPDATE records SET hlc = '{stamp}' WHERE id = '{damaged}'")).await.expect("damage");
+
+    let health = || async {
+        let response = server.http.get(format!("{}/health", server.base)).send().await.expect("health");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json::<Value>().await.expect("json")
+    };
+    assert_eq!(health().await, json!({"status": "ok"}), "nothing met yet");
+    let ben = server.login("ben").await;
+    let page = server.pull(&ben.token, 0, 500).await;
+    assert_eq!(page.changes.iter().map(|c| c.id).collect::<Vec<_>>(), vec![fine], "the rest of the area arrives");
+    assert_eq!(page.unreadable, vec![damaged], "the device is told which record it did not receive");
+    assert!(!page.has_more);
+    let health = health().await;
+    assert_eq!((health["status"].as_str(), health["unreadable_records"].as_u64()), (Some("degraded"), Some(1)));
+    let audit = server.db.audit_log(Some(damaged), 50).await.expect("audit");
+    assert!(audit.iter().any(|a| a.entry.action == "unreadable_record"), "{audit:?}");
+    assert_eq!(server.db.unreadable_records().await.expect("list")[0].id, damaged);
+
+    // the administrator's repair: the record is sent again, readable
+    let repairs = server.db.repair_records("operator:test").await.expect("repair");
+    assert_eq!(repairs.len(), 1);
+    assert!(repairs[0].repaired && repairs[0].id == damaged, "{repairs:?}");
+    assert!(server.db.unreadable_records().await.expect("list").is_empty());
+    let next = server.pull(&ben.token, page.next_cursor, 500).await;
+    assert_eq!(next.changes.iter().map(|c| c.id).collect::<Vec<_>>(), vec![damaged]);
+    assert!(next.unreadable.is_empty());
+    assert!(reads(&server, &amy.token, damaged).await);
+    assert!(server.db.repair_records("operator:test").await.expect("repair").is_empty(), "nothing left to mend");
+    server.stop().await;
+}
+
 /// Review item 2: the failure count was checked before the password and
 /// counted after it, so guesses sent at once all got through.
 async fn concurrent_wrong_passwords_cannot_race_the_throttle(t: TestDb) {
     let server = start(&t, ServerConfig::default()).await;
     people(&*server.db).await;
     let guesses = (0..40).map(|i| {
-        let body = json!({"user": "amy", "password": format!("guess {i}"), "device_id": Uuid::now_v7(), "device_name": "x"});
+        let body =
+            json!({"user": "amy", "password": format!("guess {i}"), "device_id": Uuid::now_v7(), "device_name": "x"});
         server.req(Method::POST, "/api/v1/login").json(&body).send()
     });
     let statuses: Vec<StatusCode> = join_all(guesses).await.into_iter().map(|r| r.expect("login").status()).collect();
@@ -308,5 +355,82 @@ async fn concurrent_wrong_passwords_cannot_race_the_throttle(t: TestDb) {
         count(StatusCode::UNAUTHORIZED),
         "each password checked is audited as a failure"
     );
+    server.stop().await;
+}
+
+/// Review item 5: once a client is erased, an offline laptop cannot push
+/// the person back, by a new record about them or by recreating them.
+async fn an_erased_person_cannot_be_pushed_back(t: TestDb) {
+    let server = start(&t, ServerConfig::default()).await;
+    people(&*server.db).await;
+    let amy = server.login("amy").await;
+    let c = Uuid::now_v7();
+    let note = |id: Uuid| create(amy.device_id, RecordKind::Contact, id, json!({"client_id": c, "notes": "seen"}));
+    server.push(&amy.token, &[new_client(amy.device_id, c, "Liverpool"), note(Uuid::now_v7())]).await;
+    server.db.erase_client(c, "operator:test", "erasure request 1").await.expect("erase").expect("client");
+    let offline = [
+        note(Uuid::now_v7()),
+        edit(amy.device_id, c, 1, "phone", json!("0151 000"), json!("0151 999")),
+        new_client(amy.device_id, c, "Liverpool"),
+    ];
+    let codes: Vec<String> = server.push(&amy.token, &offline).await.results.iter().map(|r| code(&r.outcome)).collect();
+    assert_eq!(codes, ["erased", "erased", "erased"]);
+    let stored = server.db.record(&support::actor(&amy, user_id(&*server.db, "amy").await), c).await;
+    let stored = stored.expect("get").expect("tombstone");
+    assert!(stored.erased && stored.data.is_empty(), "{stored:?}");
+    server.stop().await;
+}
+
+/// Review item 9: disabling a user revokes every laptop of theirs (each
+/// wipes at its next contact) and re-enabling brings no old token back.
+async fn disabling_a_user_revokes_every_laptop_for_good(t: TestDb) {
+    let server = start(&t, ServerConfig::default()).await;
+    people(&*server.db).await;
+    let (old_device, other_device) = (Uuid::now_v7(), Uuid::now_v7());
+    let (first, second) = (server.login_from("amy", old_device).await, server.login_from("amy", other_device).await);
+    server.db.set_user_disabled("amy", true).await.expect("disable");
+    server.db.set_user_disabled("amy", false).await.expect("enable");
+    for token in [&first.token, &second.token] {
+        let response = server.authed(Method::GET, "/api/v1/sync/pull", token).send().await.expect("pull");
+        error(response, StatusCode::UNAUTHORIZED, "device_revoked").await;
+    }
+    let body = json!({"user": "amy", "password": support::PASSWORD, "device_id": old_device, "device_name": "x"});
+    let again = server.req(Method::POST, "/api/v1/login").json(&body).send().await.expect("login");
+    error(again, StatusCode::UNAUTHORIZED, "device_revoked").await;
+    let fresh = server.login("amy").await;
+    assert_eq!(server.pull(&fresh.token, 0, 10).await.changes.len(), 0, "a new laptop signs in");
+    let audit = server.db.audit_log(None, 100).await.expect("audit");
+    let refused: Vec<_> = audit.iter().filter(|a| a.entry.action == "auth_refused").collect();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused.iter().all(|a| a.entry.detail.as_deref().is_some_and(|d| d.contains("device revoked"))));
+    assert!(audit.iter().any(|a| a.entry.action == "login_refused" && a.entry.device == Some(old_device)));
+    server.stop().await;
+}
+
+/// Review item 9 and "Also": a token unused past the idle limit stops
+/// working (sign in again); unknown tokens are refused and audited.
+async fn an_idle_token_expires_and_refused_tokens_are_audited(t: TestDb) {
+    let config = ServerConfig {
+        device_idle_expiry: chrono::TimeDelta::milliseconds(800),
+        touch_interval: chrono::TimeDelta::zero(),
+        ..ServerConfig::default()
+    };
+    let server = start(&t, config).await;
+    people(&*server.db).await;
+    let amy = server.login("amy").await;
+    server.pull(&amy.token, 0, 10).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let response = server.authed(Method::GET, "/api/v1/sync/pull", &amy.token).send().await.expect("pull");
+    let message = error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    assert!(message.contains("sign in again"), "{message}");
+    let again = server.login_from("amy", amy.device_id).await;
+    server.pull(&again.token, 0, 10).await;
+    let response = server.authed(Method::GET, "/api/v1/sync/pull", &"0".repeat(64)).send().await.expect("pull");
+    error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let audit = server.db.audit_log(None, 100).await.expect("audit");
+    let reasons: Vec<String> =
+        audit.iter().filter(|a| a.entry.action == "auth_refused").filter_map(|a| a.entry.detail.clone()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons[0].contains("idle") && reasons[1].contains("unknown"), "{reasons:?}");
     server.stop().await;
 }

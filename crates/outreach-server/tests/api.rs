@@ -206,7 +206,7 @@ async fn bad_credentials_are_401(t: TestDb) {
     let amy = server.login("amy").await;
     server.db.set_user_disabled("amy", true).await.expect("disable");
     let response = server.authed(Method::GET, "/api/v1/sync/pull", &amy.token).send().await.expect("pull");
-    error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    error(response, StatusCode::UNAUTHORIZED, "device_revoked").await; // disabling revokes the laptops
     let failed = server
         .db
         .audit_log(None, 100)

@@ -136,6 +136,7 @@ fn a_new_record_dropped_from_scope_before_the_push_still_sends_its_body() {
         has_more: false,
         remaining: 0,
         snapshot_seq: None,
+        unreadable: vec![],
     };
     assert_eq!(store.apply_pull_page(&drop).unwrap().dropped, 1);
     assert!(store.record_states().unwrap().is_empty());
@@ -179,6 +180,7 @@ fn a_merge_pulled_onto_a_waiting_create_leaves_the_create_as_made() {
         has_more: false,
         remaining: 0,
         snapshot_seq: None,
+        unreadable: vec![],
     };
     let as_made = store.pending_batch(10).unwrap().remove(0);
     store.apply_pull_page(&page).unwrap();

@@ -49,6 +49,7 @@ fn page(changes: Vec<RecordChange>, next_cursor: i64) -> PullResponse {
         has_more: false,
         remaining: 0,
         snapshot_seq: None,
+        unreadable: vec![],
     }
 }
 

@@ -194,7 +194,7 @@ pub struct Progress {
 }
 
 /// What a completed run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
     /// Push requests sent.
     pub batches: usize,
@@ -212,6 +212,25 @@ pub struct SyncReport {
     pub digest_checked: bool,
     /// Scope units whose digest differed, re-snapshotted in this run.
     pub resnapshotted: usize,
+    /// Records this device should hold that the server could not read and
+    /// so did not send (its administrator has been told): shown to the
+    /// worker so nothing is missing silently.
+    pub unreadable: Vec<Uuid>,
+}
+
+impl SyncReport {
+    /// The worker's warning about records the server could not send, if
+    /// any: their ids, so a missing record is never a silent gap.
+    pub fn unreadable_note(&self) -> Option<String> {
+        (!self.unreadable.is_empty()).then(|| {
+            let ids: Vec<String> = self.unreadable.iter().map(Uuid::to_string).collect();
+            format!(
+                " {} record(s) could not be sent by the server because they are damaged there; IT has been told and can repair them (records: {}).",
+                ids.len(),
+                ids.join(", ")
+            )
+        })
+    }
 }
 
 /// Why a run stopped. Whatever the reason, every batch acknowledged and
@@ -467,6 +486,7 @@ impl Engine {
             add_page(&mut report.applied, &applied);
             down += page.changes.len();
             report.pulled += page.changes.len();
+            report.unreadable.extend(page.unreadable.iter().copied());
             let total = down + usize::try_from(page.remaining.max(0)).unwrap_or(usize::MAX);
             let pct = if page.has_more || snapshot_done { percent(down, total).min(99) } else { 100 };
             progress(Progress { phase: Phase::Pull, up, down, percent: pct });
@@ -717,6 +737,7 @@ mod tests {
                     has_more: false,
                     remaining: 0,
                     snapshot_seq: None,
+                    unreadable: vec![],
                 })
             }
             fn resolve(&mut self, conflict: Uuid, _: &ResolveRequest) -> Result<(), TransportError> {

@@ -229,6 +229,7 @@ impl FakeServer {
             has_more: remaining > 0,
             remaining: remaining as i64,
             snapshot_seq: None,
+            unreadable: vec![],
         };
         for (seq, item) in items.into_iter().take(limit) {
             page.next_cursor = seq;

@@ -3,9 +3,9 @@
 
 use super::{Dependents, StoredRecord, Tx};
 use crate::error::{DbError, Result};
-use crate::model::{AuditEntry, ClientExport, Erasure};
+use crate::model::{AuditEntry, ClientExport, Erasure, Repair};
 use chrono::{DateTime, Utc};
-use outreach_domain::RecordKind;
+use outreach_domain::{Hlc, RecordKind};
 use outreach_protocol::api::Conflict;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -126,4 +126,39 @@ pub(crate) async fn erase_client<T: Tx>(
     }
     tx.audit(&audit).await?;
     Ok(Some(out))
+}
+
+/// Mends the records stored damaged (see [`crate::Database::repair_records`]).
+pub(crate) async fn repair_records<T: Tx>(tx: &mut T, by: &str, now: DateTime<Utc>) -> Result<Vec<Repair>> {
+    tx.lock_writes().await?;
+    let mut out = Vec::new();
+    let mut audit = Vec::new();
+    for d in tx.damaged_records().await? {
+        if !d.data_is_object {
+            out.push(Repair {
+                id: d.id,
+                repaired: false,
+                detail: "its data is not a JSON object: restore the record from a backup, or erase its client".into(),
+            });
+            continue;
+        }
+        let old: String = d.hlc.chars().take(80).collect();
+        let hlc = d.hlc.parse::<Hlc>().unwrap_or(Hlc {
+            wall_ms: d.updated_at.timestamp_millis().clamp(0, Hlc::MAX_WALL_MS),
+            counter: 0,
+            device: d.device,
+        });
+        let seq = tx.next_seq().await?;
+        tx.restamp(d.id, hlc, seq).await?;
+        audit.push(entry(
+            by,
+            now,
+            "repair_record",
+            d.id,
+            json!({"old_hlc": old, "new_hlc": hlc.to_string(), "seq": seq}),
+        ));
+        out.push(Repair { id: d.id, repaired: true, detail: format!("clock stamp '{old}' replaced by {hlc}") });
+    }
+    tx.audit(&audit).await?;
+    Ok(out)
 }

@@ -10,13 +10,13 @@ mod merges;
 mod push;
 mod read;
 
-pub(crate) use admin::{erase_client, export_client};
+pub(crate) use admin::{erase_client, export_client, repair_records};
 pub(crate) use push::push;
 pub(crate) use read::{PullWindow, digest, pull, record, resolve_conflict};
 
 use crate::error::Result;
 use crate::model::{Actor, AuditEntry, AuditRow, reads_case_records};
-use crate::page::PulledRecord;
+use crate::page::{PulledRow, UnreadableRow};
 use crate::scope::{CaseloadEntry, Scope};
 use chrono::{DateTime, Utc};
 use outreach_domain::{Hlc, RecordKind};
@@ -208,7 +208,7 @@ pub(crate) trait Tx {
     /// Inserts or replaces a conflict.
     async fn put_conflict(&mut self, conflict: &Conflict, at: DateTime<Utc>) -> Result<()>;
     /// Visible records after the window's cursor, by `seq`.
-    async fn records_after(&mut self, scope: &Scope, window: Window) -> Result<Vec<PulledRecord>>;
+    async fn records_after(&mut self, scope: &Scope, window: Window) -> Result<Vec<PulledRow>>;
     /// What the scope digest needs of every visible record up to `until`:
     /// no bodies (a digest covers a device's whole scope).
     async fn digest_rows(&mut self, scope: &Scope, until: i64) -> Result<Vec<DigestRow>>;
@@ -231,6 +231,31 @@ pub(crate) trait Tx {
     async fn erase_conflict(&mut self, id: Uuid, by: &str, seq: i64, at: DateTime<Utc>) -> Result<()>;
     /// Every audit row about a record, oldest first.
     async fn audit_of(&mut self, record_id: Uuid) -> Result<Vec<AuditRow>>;
+    /// Notes a record pull could not read (once: a record met again keeps
+    /// its first note).
+    async fn note_unreadable(&mut self, row: &UnreadableRow, at: DateTime<Utc>) -> Result<()>;
+    /// Records noted unreadable, and every record whose clock stamp is not
+    /// in its canonical text form or whose data is not a JSON object.
+    async fn damaged_records(&mut self) -> Result<Vec<DamagedRecord>>;
+    /// Gives a record a new clock stamp and sequence number (nothing else
+    /// changes) and forgets that it was unreadable.
+    async fn restamp(&mut self, id: Uuid, hlc: Hlc, seq: i64) -> Result<()>;
+}
+
+/// A record stored damaged, as `outreach-server record repair` reads it:
+/// only columns that read whatever the damage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DamagedRecord {
+    /// Record id.
+    pub id: Uuid,
+    /// The clock stamp's stored text.
+    pub hlc: String,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// From which device.
+    pub device: Uuid,
+    /// Whether its data is a JSON object.
+    pub data_is_object: bool,
 }
 
 /// Loads what `actor` may see today. Roles that read no case records get

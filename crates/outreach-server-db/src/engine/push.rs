@@ -245,7 +245,22 @@ impl<T: Tx> Step<'_, T> {
                 {
                     return Ok(Answer(rejected("invalid", reason)));
                 }
-                let area = resolve_area(self.tx, &keys.area).await?;
+                // The client or count the record takes its scope from.
+                let owner = match &keys.area {
+                    AreaSource::Own(_) => None,
+                    AreaSource::Client(id) | AreaSource::Count(id) => self.tx.record(*id).await?,
+                };
+                let area = match &keys.area {
+                    AreaSource::Own(key) => Some(key.clone()),
+                    _ => owner.as_ref().and_then(|o| o.area.clone()),
+                };
+                if owner.as_ref().is_some_and(|o| o.erased) && self.scope.sees(area.as_deref(), keys.client_id) {
+                    // An offline laptop must not bring an erased person back.
+                    return Ok(Answer(rejected(
+                        "erased",
+                        "the person this record is about was erased by an administrator; it cannot be recorded again",
+                    )));
+                }
                 if !self.scope.sees(area.as_deref(), keys.client_id) {
                     return Ok(Refused(Refusal::Reference(reference_field(m.kind))));
                 }

@@ -22,6 +22,40 @@ fn entry(actor: &Actor, now: DateTime<Utc>, action: &str, record: Uuid) -> Audit
     }
 }
 
+/// The one audit entry of a pull page: what was sent, by count and kind,
+/// and the sequence range it covered (a page of 5,000 records is one row,
+/// not 5,000).
+fn pull_entry(
+    actor: &Actor,
+    now: DateTime<Utc>,
+    cursor: i64,
+    last: i64,
+    changes: &[PulledRecord],
+    conflicts: &[Conflict],
+    drops: usize,
+) -> AuditEntry {
+    let mut by_kind = std::collections::BTreeMap::<&str, u64>::new();
+    for c in changes {
+        *by_kind.entry(c.kind.as_str()).or_default() += 1;
+    }
+    let detail = json!({
+        "after_seq": cursor,
+        "to_seq": last,
+        "records": changes.len(),
+        "by_kind": by_kind,
+        "conflicts": conflicts.len(),
+        "drops": drops,
+    });
+    AuditEntry {
+        at: now,
+        user: Some(actor.user.clone()),
+        device: Some(actor.device),
+        action: "pull".into(),
+        record_id: None,
+        detail: Some(detail.to_string()),
+    }
+}
+
 /// Up to how many remaining changes a pull counts exactly (per stream).
 const REMAINING_COUNTED_UP_TO: i64 = 2_000;
 
@@ -56,17 +90,41 @@ pub(crate) async fn pull<T: Tx>(tx: &mut T, actor: &Actor, w: PullWindow, now: D
         return Ok(PullPage { next_cursor: cursor, ..empty });
     }
     let window = Window { after: cursor, until: pinned.unwrap_or(i64::MAX), limit };
-    let records = tx.records_after(&scope, window).await?;
+    let (mut records, mut damaged) = (Vec::new(), Vec::new());
+    for row in tx.records_after(&scope, window).await? {
+        match row {
+            Ok(record) => records.push(record),
+            Err(unreadable) => damaged.push(unreadable),
+        }
+    }
     let conflicts = tx.conflicts_after(&scope, window).await?;
     let drops = tx.drops_after(&scope, window).await?;
 
-    // The page is the `limit` lowest sequence numbers of the three streams.
-    let mut seqs: Vec<i64> =
-        records.iter().map(|r| r.seq).chain(conflicts.iter().map(|c| c.seq)).chain(drops.iter().map(|d| d.0)).collect();
+    // The page is the `limit` lowest sequence numbers of the three streams
+    // (a record that could not be read takes its place, so the cursor moves
+    // past it).
+    let mut seqs: Vec<i64> = records
+        .iter()
+        .map(|r| r.seq)
+        .chain(damaged.iter().map(|d| d.seq))
+        .chain(conflicts.iter().map(|c| c.seq))
+        .chain(drops.iter().map(|d| d.0))
+        .collect();
     seqs.sort_unstable();
     let Some(&last) = seqs.get(seqs.len().min(limit as usize).saturating_sub(1)) else { return Ok(empty) };
 
     let changes: Vec<PulledRecord> = records.into_iter().filter(|r| r.seq <= last).collect();
+    damaged.retain(|d| d.seq <= last);
+    let mut audit = Vec::with_capacity(damaged.len() + 1);
+    for d in &damaged {
+        // Loud: noted for /health and the administrator, audited, logged.
+        tracing::error!(record = %d.id, reason = %d.reason, "a stored record could not be read; run `outreach-server record repair`");
+        tx.note_unreadable(d, now).await?;
+        audit.push(
+            entry(actor, now, "unreadable_record", d.id).detail(json!({"seq": d.seq, "reason": d.reason}).to_string()),
+        );
+    }
+    let unreadable: Vec<Uuid> = damaged.into_iter().map(|d| d.id).collect();
     let conflicts: Vec<Conflict> = conflicts.into_iter().filter(|c| c.seq <= last).collect();
     let drops: Vec<Uuid> = drops.into_iter().filter(|d| d.0 <= last).map(|d| d.1).collect();
     // Exact while little remains; past the cap, estimated from the sequence
@@ -86,15 +144,20 @@ pub(crate) async fn pull<T: Tx>(tx: &mut T, actor: &Actor, w: PullWindow, now: D
         _ => last,
     };
 
-    let audit: Vec<AuditEntry> = changes
-        .iter()
-        .map(|c| entry(actor, now, "pull", c.id).detail(json!({"seq": c.seq, "version": c.version}).to_string()))
-        .chain(conflicts.iter().map(|c| {
-            entry(actor, now, "pull_conflict", c.record_id).detail(json!({"conflict": c.id, "seq": c.seq}).to_string())
-        }))
-        .collect();
+    if !changes.is_empty() || !conflicts.is_empty() {
+        audit.push(pull_entry(actor, now, cursor, last, &changes, &conflicts, drops.len()));
+    }
     tx.audit(&audit).await?;
-    Ok(PullPage { changes, conflicts, drops, next_cursor, has_more: remaining > 0, remaining, snapshot_seq: pinned })
+    Ok(PullPage {
+        changes,
+        conflicts,
+        drops,
+        next_cursor,
+        has_more: remaining > 0,
+        remaining,
+        snapshot_seq: pinned,
+        unreadable,
+    })
 }
 
 /// The digest of what `actor`'s device should hold, per scope unit: every

@@ -177,12 +177,30 @@ pub(super) async fn users(client: &impl GenericClient) -> Result<Vec<User>> {
 }
 
 /// Disables or re-enables a user.
-pub(super) async fn set_user_disabled(client: &impl GenericClient, name: &str, disabled: bool) -> Result<User> {
-    let n = client.execute("UPDATE users SET disabled = $2 WHERE name = $1", &[&name.trim(), &disabled]).await?;
+pub(super) async fn set_user_disabled(
+    client: &mut deadpool_postgres::Client,
+    name: &str,
+    disabled: bool,
+) -> Result<User> {
+    let tx = client.transaction().await?;
+    let n = tx.execute("UPDATE users SET disabled = $2 WHERE name = $1", &[&name.trim(), &disabled]).await?;
     if n == 0 {
         return Err(DbError::NotFound { what: "user", name: name.to_string() });
     }
-    user_by_name(client, name).await?.ok_or_else(|| DbError::NotFound { what: "user", name: name.to_string() })
+    if disabled {
+        // Every laptop of a disabled user is revoked: it wipes at its next
+        // contact, and re-enabling the user does not bring its token back.
+        tx.execute(
+            "UPDATE devices SET revoked_at = $2, revoke_reason = $3 \
+             WHERE user_id = (SELECT id FROM users WHERE name = $1) AND revoked_at IS NULL",
+            &[&name.trim(), &chrono::Utc::now(), &crate::model::DISABLED_REASON],
+        )
+        .await?;
+    }
+    let out =
+        user_by_name(&tx, name).await?.ok_or_else(|| DbError::NotFound { what: "user", name: name.to_string() })?;
+    tx.commit().await?;
+    Ok(out)
 }
 
 const DEVICE_COLUMNS: &str =

@@ -13,7 +13,8 @@ use crate::engine;
 use crate::error::{DbError, Result};
 use crate::group::{ApplyPushes, PushQueue, QueuedPush};
 use crate::model::{
-    Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, LoginFailures, NewUser, Team, User,
+    Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, LoginFailures, NewUser, Repair, Team,
+    UnreadableRecord, User,
 };
 use crate::page::PullPage;
 use crate::{Backend, Database, redact_url};
@@ -135,7 +136,7 @@ impl Database for PostgresDatabase {
     }
 
     async fn set_user_disabled(&self, name: &str, disabled: bool) -> Result<User> {
-        accounts::set_user_disabled(&self.client().await?, name, disabled).await
+        accounts::set_user_disabled(&mut self.client().await?, name, disabled).await
     }
 
     async fn register_device(&self, user_id: Uuid, device_id: Uuid, name: &str, token_hash: &str) -> Result<Device> {
@@ -251,6 +252,32 @@ impl Database for PostgresDatabase {
         let mut client = self.client().await?;
         let mut tx = PgTx::new(client.transaction().await?);
         let out = engine::erase_client(&mut tx, id, by, reason, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn unreadable_records(&self) -> Result<Vec<UnreadableRecord>> {
+        let rows = self
+            .client()
+            .await?
+            .query("SELECT record_id, seq, reason, first_seen FROM unreadable_records ORDER BY seq", &[])
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UnreadableRecord {
+                    id: r.try_get(0)?,
+                    seq: r.try_get(1)?,
+                    reason: r.try_get(2)?,
+                    first_seen: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn repair_records(&self, by: &str) -> Result<Vec<Repair>> {
+        let mut client = self.client().await?;
+        let mut tx = PgTx::new(client.transaction().await?);
+        let out = engine::repair_records(&mut tx, by, Utc::now()).await?;
         tx.commit().await?;
         Ok(out)
     }

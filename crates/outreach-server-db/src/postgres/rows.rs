@@ -2,7 +2,7 @@
 
 use crate::engine::StoredRecord;
 use crate::error::{DbError, Result};
-use crate::page::PulledRecord;
+use crate::page::{PulledRecord, PulledRow, UnreadableRow};
 use outreach_domain::{Hlc, RecordKind};
 use outreach_protocol::api::Conflict;
 use serde_json::Value;
@@ -51,8 +51,13 @@ pub(super) fn record(row: &Row) -> Result<StoredRecord> {
 /// straight away, so only the text is kept until the page is sent.
 /// (PostgreSQL's own text form of `jsonb` orders keys and spaces values
 /// differently, so the server writes it as it always did.)
-pub(super) fn pulled(row: &Row) -> Result<PulledRecord> {
-    PulledRecord::from_stored(record(row)?)
+///
+/// A row whose id and sequence read but whose rest does not (a damaged
+/// clock stamp or data) is an [`UnreadableRow`], so one damaged record never
+/// stops the pulls that reach it.
+pub(super) fn pulled(row: &Row) -> Result<PulledRow> {
+    let (id, seq) = (row.try_get(0)?, row.try_get(7)?);
+    Ok(record(row).and_then(PulledRecord::from_stored).map_err(|e| UnreadableRow { id, seq, reason: e.to_string() }))
 }
 
 /// The conflict columns (prefixed `c.`), in the order [`conflict`] reads them.

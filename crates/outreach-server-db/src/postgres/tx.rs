@@ -3,13 +3,14 @@
 //! sees every earlier commit).
 
 use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
-use crate::engine::{Dependents, DigestRow, MergeLink, ScopedRow, StoredRecord, Tx, Window};
+use crate::engine::{DamagedRecord, Dependents, DigestRow, MergeLink, ScopedRow, StoredRecord, Tx, Window};
 use crate::error::Result;
 use crate::model::{AuditEntry, AuditRow};
-use crate::page::PulledRecord;
+use crate::page::{PulledRow, UnreadableRow};
 use crate::scope::{CaseloadEntry, Scope};
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
+use outreach_domain::Hlc;
 use outreach_protocol::api::{Conflict, Outcome};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -535,7 +536,7 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
-    async fn records_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<PulledRecord>> {
+    async fn records_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<PulledRow>> {
         self.flush_writes().await?;
         let (areas, clients) = (scope.area_list(), scope.caseload_list());
         let stmt = self
@@ -653,5 +654,47 @@ impl Tx for PgTx<'_> {
 
     async fn audit_of(&mut self, record_id: Uuid) -> Result<Vec<AuditRow>> {
         super::accounts::audit_log(&self.tx, Some(record_id), i64::MAX).await
+    }
+
+    async fn note_unreadable(&mut self, row: &UnreadableRow, at: DateTime<Utc>) -> Result<()> {
+        self.tx
+            .execute(
+                "INSERT INTO unreadable_records (record_id, seq, reason, first_seen) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (record_id) DO NOTHING",
+                &[&row.id, &row.seq, &row.reason, &at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn damaged_records(&mut self) -> Result<Vec<DamagedRecord>> {
+        self.flush_writes().await?;
+        let rows = self
+            .tx
+            .query(
+                "SELECT id, hlc, updated_at, device, jsonb_typeof(data) = 'object' FROM records \
+                 WHERE hlc !~ '^[0-9a-f]{13}\\.[0-9a-f]{8}\\.[0-9a-f]{32}$' OR jsonb_typeof(data) <> 'object' \
+                 OR id IN (SELECT record_id FROM unreadable_records) ORDER BY seq",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DamagedRecord {
+                    id: r.try_get(0)?,
+                    hlc: r.try_get(1)?,
+                    updated_at: r.try_get(2)?,
+                    device: r.try_get(3)?,
+                    data_is_object: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn restamp(&mut self, id: Uuid, hlc: Hlc, seq: i64) -> Result<()> {
+        self.flush_writes().await?;
+        self.tx.execute("UPDATE records SET hlc = $2, seq = $3 WHERE id = $1", &[&id, &hlc.to_string(), &seq]).await?;
+        self.tx.execute("DELETE FROM unreadable_records WHERE record_id = $1", &[&id]).await?;
+        Ok(())
     }
 }

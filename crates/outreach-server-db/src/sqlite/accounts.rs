@@ -167,12 +167,24 @@ pub(super) fn users(conn: &Connection) -> Result<Vec<User>> {
 }
 
 /// Disables or re-enables a user.
-pub(super) fn set_user_disabled(conn: &Connection, name: &str, disabled: bool) -> Result<User> {
-    let n = conn.execute("UPDATE users SET disabled = ?2 WHERE name = ?1", params![name.trim(), disabled])?;
+pub(super) fn set_user_disabled(conn: &mut Connection, name: &str, disabled: bool) -> Result<User> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let n = tx.execute("UPDATE users SET disabled = ?2 WHERE name = ?1", params![name.trim(), disabled])?;
     if n == 0 {
         return Err(DbError::NotFound { what: "user", name: name.to_string() });
     }
-    user(conn, name)?.ok_or_else(|| DbError::NotFound { what: "user", name: name.to_string() })
+    if disabled {
+        // Every laptop of a disabled user is revoked: it wipes at its next
+        // contact, and re-enabling the user does not bring its token back.
+        tx.execute(
+            "UPDATE devices SET revoked_at = ?2, revoke_reason = ?3 \
+             WHERE user_id = (SELECT id FROM users WHERE name = ?1) AND revoked_at IS NULL",
+            params![name.trim(), chrono::Utc::now(), crate::model::DISABLED_REASON],
+        )?;
+    }
+    let out = user(&tx, name)?.ok_or_else(|| DbError::NotFound { what: "user", name: name.to_string() })?;
+    tx.commit()?;
+    Ok(out)
 }
 
 const DEVICE_COLUMNS: &str =

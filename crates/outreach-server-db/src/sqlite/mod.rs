@@ -12,7 +12,8 @@ use crate::engine;
 use crate::error::{DbError, Result};
 use crate::group::{ApplyPushes, PushQueue, QueuedPush};
 use crate::model::{
-    Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, LoginFailures, NewUser, Team, User,
+    Actor, AuditEntry, AuditRow, ClientExport, Device, DeviceLogin, Erasure, LoginFailures, NewUser, Repair, Team,
+    UnreadableRecord, User,
 };
 use crate::page::PullPage;
 use crate::{Backend, Database};
@@ -338,5 +339,22 @@ impl Database for SqliteDatabase {
     async fn erase_client(&self, id: Uuid, by: &str, reason: &str) -> Result<Option<Erasure>> {
         let (by, reason) = (by.to_string(), reason.to_string());
         self.in_tx(move |tx| run_now(engine::erase_client(tx, id, &by, &reason, Utc::now()))?).await
+    }
+
+    async fn unreadable_records(&self) -> Result<Vec<UnreadableRecord>> {
+        self.run(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT record_id, seq, reason, first_seen FROM unreadable_records ORDER BY seq")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(UnreadableRecord { id: rows::uuid(r, 0)?, seq: r.get(1)?, reason: r.get(2)?, first_seen: r.get(3)? })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn repair_records(&self, by: &str) -> Result<Vec<Repair>> {
+        let by = by.to_string();
+        self.in_tx(move |tx| run_now(engine::repair_records(tx, &by, Utc::now()))?).await
     }
 }

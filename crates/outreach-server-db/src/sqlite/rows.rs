@@ -2,7 +2,7 @@
 //! text, times as RFC 3339 text, JSON as text.
 
 use crate::engine::StoredRecord;
-use crate::page::PulledRecord;
+use crate::page::{PulledRecord, PulledRow, UnreadableRow};
 use outreach_domain::{Hlc, RecordKind};
 use outreach_protocol::api::Conflict;
 use rusqlite::Row;
@@ -84,7 +84,16 @@ pub(super) fn record(row: &Row<'_>) -> rusqlite::Result<StoredRecord> {
 /// A row of [`RECORD_COLUMNS`] as pull sends it: the data stay the JSON
 /// text stored (written by serialising the record's fields, so sending it
 /// as it is sends what serialising them again would).
-pub(super) fn pulled(row: &Row<'_>) -> rusqlite::Result<PulledRecord> {
+///
+/// A row whose id and sequence read but whose rest does not (a damaged
+/// clock stamp or data) is an [`UnreadableRow`], so one damaged record never
+/// stops the pulls that reach it.
+pub(super) fn pulled(row: &Row<'_>) -> rusqlite::Result<PulledRow> {
+    let (id, seq) = (uuid(row, 0)?, row.get(7)?);
+    Ok(pulled_record(row).map_err(|e| UnreadableRow { id, seq, reason: e.to_string() }))
+}
+
+fn pulled_record(row: &Row<'_>) -> rusqlite::Result<PulledRecord> {
     let text: String = row.get(5)?;
     let data = RawValue::from_string(text).map_err(|e| bad(5, e))?;
     if !data.get().starts_with('{') {

@@ -3,12 +3,13 @@
 //! them, and the sequence counter is bumped inside it.
 
 use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
-use crate::engine::{Dependents, DigestRow, MergeLink, ScopedRow, StoredRecord, Tx, Window};
+use crate::engine::{DamagedRecord, Dependents, DigestRow, MergeLink, ScopedRow, StoredRecord, Tx, Window};
 use crate::error::Result;
 use crate::model::{AuditEntry, AuditRow};
-use crate::page::PulledRecord;
+use crate::page::{PulledRow, UnreadableRow};
 use crate::scope::{CaseloadEntry, Scope};
 use chrono::{DateTime, Utc};
+use outreach_domain::Hlc;
 use outreach_protocol::api::{Conflict, Outcome};
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
@@ -266,7 +267,7 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn records_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<PulledRecord>> {
+    async fn records_after(&mut self, scope: &Scope, w: Window) -> Result<Vec<PulledRow>> {
         let (areas, clients) = scope_params(scope)?;
         let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT {RECORD_COLUMNS} FROM records r WHERE r.seq > ?1 AND r.seq <= ?5 AND {VISIBLE} ORDER BY r.seq LIMIT ?4"
@@ -353,5 +354,40 @@ impl Tx for SqliteTx<'_> {
 
     async fn audit_of(&mut self, record_id: Uuid) -> Result<Vec<AuditRow>> {
         super::accounts::audit_log(&self.tx, Some(record_id), i64::MAX)
+    }
+
+    async fn note_unreadable(&mut self, row: &UnreadableRow, at: DateTime<Utc>) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO unreadable_records (record_id, seq, reason, first_seen) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (record_id) DO NOTHING",
+            params![row.id.to_string(), row.seq, row.reason, at],
+        )?;
+        Ok(())
+    }
+
+    async fn damaged_records(&mut self) -> Result<Vec<DamagedRecord>> {
+        let mut stmt = self.tx.prepare(
+            "SELECT id, hlc, updated_at, device, CASE WHEN json_valid(data) THEN json_type(data) = 'object' ELSE 0 END \
+             FROM records WHERE length(hlc) <> 55 OR hlc GLOB '*[^0-9a-f.]*' \
+             OR NOT json_valid(data) OR json_type(data) <> 'object' \
+             OR id IN (SELECT record_id FROM unreadable_records) ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DamagedRecord {
+                id: rows::uuid(r, 0)?,
+                hlc: r.get(1)?,
+                updated_at: r.get(2)?,
+                device: rows::uuid(r, 3)?,
+                data_is_object: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    async fn restamp(&mut self, id: Uuid, hlc: Hlc, seq: i64) -> Result<()> {
+        let id = id.to_string();
+        self.tx.execute("UPDATE records SET hlc = ?2, seq = ?3 WHERE id = ?1", params![id, hlc.to_string(), seq])?;
+        self.tx.execute("DELETE FROM unreadable_records WHERE record_id = ?1", [id])?;
+        Ok(())
     }
 }

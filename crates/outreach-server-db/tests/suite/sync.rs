@@ -205,9 +205,17 @@ pub async fn pull_paging_and_cursor_exactness(t: TestDb) {
     assert_eq!(ids(std::slice::from_ref(&next)), vec![amy_sees[3]]);
     assert_eq!(next.changes[0].version, 2);
 
-    // one audit row per record sent
-    let pulls = db.audit_log(None, 10_000).await.expect("audit").iter().filter(|a| a.entry.action == "pull").count();
-    assert_eq!(pulls, 20 + 1);
+    // one audit row per page sent, counting what it held by kind
+    let audit = db.audit_log(None, 10_000).await.expect("audit");
+    let pulls: Vec<serde_json::Value> = audit
+        .iter()
+        .filter(|a| a.entry.action == "pull")
+        .map(|a| serde_json::from_str(a.entry.detail.as_deref().expect("detail")).expect("json"))
+        .collect();
+    let pages = 2 + rest.iter().filter(|p| !p.changes.is_empty()).count();
+    assert_eq!(pulls.len(), pages, "{pulls:?}");
+    assert_eq!(pulls.iter().map(|d| d["records"].as_i64().expect("records")).sum::<i64>(), 20 + 1);
+    assert_eq!(pulls[0]["by_kind"], json!({"client": 7}));
     let all_seen: HashSet<Uuid> = all.into_iter().collect();
     assert_eq!(all_seen.len(), 20);
 }

@@ -1,7 +1,7 @@
 //! Team, user and device administration from the command line. Every
 //! change is audited as the operating-system user who ran it.
 
-use super::cli::{ClientCommand, DeviceCommand, TeamCommand, UserCommand};
+use super::cli::{ClientCommand, DeviceCommand, RecordCommand, TeamCommand, UserCommand};
 use anyhow::{Context, Result, bail};
 use outreach_protocol::api::Role;
 use outreach_server_db::credentials::hash_password;
@@ -131,6 +131,35 @@ pub async fn client(db: &dyn Database, command: ClientCommand) -> Result<()> {
                 erasure.already_erased.len(),
                 erasure.conflicts.len()
             );
+        }
+    }
+    Ok(())
+}
+
+/// `record unreadable`, `record repair`.
+pub async fn record(db: &dyn Database, command: RecordCommand) -> Result<()> {
+    match command {
+        RecordCommand::Unreadable => {
+            let list = db.unreadable_records().await?;
+            if list.is_empty() {
+                println!("no unreadable records");
+            }
+            for r in list {
+                println!("{}  seq {}  first met {}  {}", r.id, r.seq, r.first_seen.format("%Y-%m-%d %H:%M"), r.reason);
+            }
+        }
+        RecordCommand::Repair => {
+            let repairs = db.repair_records(&operator()).await?;
+            if repairs.is_empty() {
+                println!("no damaged records");
+            }
+            for r in &repairs {
+                println!("{}  {}  {}", r.id, if r.repaired { "repaired" } else { "NOT repaired" }, r.detail);
+            }
+            let left = repairs.iter().filter(|r| !r.repaired).count();
+            if left > 0 {
+                bail!("{left} record(s) could not be repaired; see above for what to do");
+            }
         }
     }
     Ok(())

@@ -55,6 +55,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ClientCommand,
     },
+    /// Records stored damaged: list those pulls could not read, and repair them.
+    Record {
+        /// Record command.
+        #[command(subcommand)]
+        command: RecordCommand,
+    },
     /// Reports and returns: count return, framework figures, monitoring,
     /// team view and charts (audited as the operator).
     Report {
@@ -92,6 +98,10 @@ pub struct ServeArgs {
     /// on the laptop until its clock is corrected.
     #[arg(long, default_value = "5m", value_parser = parse_clock_bound)]
     pub max_clock_ahead: chrono::TimeDelta,
+    /// A laptop that has not synced for this long (e.g. 30d, 12h) must sign
+    /// in again: its token stops working (nothing is wiped).
+    #[arg(long, default_value = "30d", value_parser = parse_clock_bound)]
+    pub device_idle_expiry: chrono::TimeDelta,
 }
 
 /// Reads a duration such as `90s`, `5m`, `2h` or `1d` (a bare number is
@@ -221,6 +231,17 @@ pub enum ClientCommand {
         #[arg(long, required = true)]
         reason: String,
     },
+}
+
+/// `record` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RecordCommand {
+    /// List the records pulls met but could not read (also counted by /health).
+    Unreadable,
+    /// Repair records stored damaged by an older version: a clock stamp that
+    /// cannot be read is replaced (from the record's change time and device)
+    /// and the record is sent to laptops again (audited).
+    Repair,
 }
 
 #[cfg(test)]

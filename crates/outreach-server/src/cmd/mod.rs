@@ -65,6 +65,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::User { command } => admin::user(&*open(cli.database).await?, command).await,
         Command::Device { command } => admin::device(&*open(cli.database).await?, command).await,
         Command::Client { command } => admin::client(&*open(cli.database).await?, command).await,
+        Command::Record { command } => admin::record(&*open(cli.database).await?, command).await,
         Command::Report { command } => {
             let defs = definitions(cli.report_definitions.as_deref())?;
             report::report(&*open(cli.database).await?, command, &defs).await

@@ -36,6 +36,7 @@ pub async fn serve(
         max_body_bytes: args.max_body_bytes,
         concurrent_syncs: args.concurrent_syncs,
         max_clock_ahead: args.max_clock_ahead,
+        device_idle_expiry: args.device_idle_expiry,
         report_definitions,
         ..ServerConfig::default()
     };

@@ -13,8 +13,8 @@ use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use outreach_protocol::api::{ErrorBody, LoginRequest, LoginResponse};
-use outreach_server_db::AuditEntry;
 use outreach_server_db::credentials::{DeviceToken, verify_dummy, verify_password};
+use outreach_server_db::{AuditEntry, DbError};
 use serde_json::json;
 use std::time::Duration;
 
@@ -95,7 +95,19 @@ pub async fn login(
         tracing::error!(error = %e, "no randomness for a device token");
         ApiError::internal()
     })?;
-    let device = state.db.register_device(user.id, req.device_id, &req.device_name, &token.hash()).await?;
+    let device = match state.db.register_device(user.id, req.device_id, &req.device_name, &token.hash()).await {
+        Ok(device) => device,
+        Err(e @ (DbError::DeviceOfAnotherUser(_) | DbError::DeviceRevoked(_))) => {
+            let reason =
+                if matches!(e, DbError::DeviceRevoked(_)) { "revoked device" } else { "another user's device" };
+            let detail = json!({"address": address.map(|a| a.to_string()), "reason": reason});
+            let entry =
+                AuditEntry::now("login_refused", Some(&user.name), Some(req.device_id)).detail(detail.to_string());
+            state.db.append_audit(&[entry]).await?;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let entry = AuditEntry::now("login", Some(&user.name), Some(device.id))
         .detail(json!({"device_name": device.name}).to_string());
     state.db.append_audit(&[entry]).await?;
