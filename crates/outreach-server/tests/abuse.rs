@@ -50,7 +50,36 @@ on_both_backends!(
     an_erased_person_cannot_be_pushed_back,
     disabling_a_user_revokes_every_laptop_for_good,
     an_idle_token_expires_and_refused_tokens_are_audited,
+    list_parameters_are_deduplicated_and_capped,
 );
+
+/// Review item 12 (the server's half): erased data does not linger in the
+/// SQLite file's free pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erased_data_does_not_linger_in_the_sqlite_file() {
+    outreach_server_db::testing::run(outreach_server_db::Backend::Sqlite, |t: TestDb| async move {
+        let server = start(&t, ServerConfig::default()).await;
+        people(&*server.db).await;
+        let amy = server.login("amy").await;
+        let c = Uuid::now_v7();
+        let mut client = new_client(amy.device_id, c, "Liverpool");
+        let secret = "Zebedee Quillfeather-Marchbanks";
+        client.changes.insert("name".into(), json!({"old": null, "new": secret}));
+        server.push(&amy.token, &[client]).await;
+        server.db.erase_client(c, "operator:test", "erasure request 2").await.expect("erase").expect("client");
+        t.execute_raw("PRAGMA wal_checkpoint(TRUNCATE)").await.expect("checkpoint");
+        let path = t.url();
+        let path = path.strip_prefix("sqlite://").unwrap_or(&path);
+        let mut bytes = std::fs::read(path).expect("database file");
+        if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+            bytes.extend(wal);
+        }
+        let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+        assert!(!found, "the erased name is still in the database file");
+        server.stop().await;
+    })
+    .await;
+}
 
 /// A record of `kind` made with `fields`.
 fn create(device: Uuid, kind: RecordKind, id: Uuid, fields: Value) -> Mutation {
@@ -432,5 +461,26 @@ async fn an_idle_token_expires_and_refused_tokens_are_audited(t: TestDb) {
         audit.iter().filter(|a| a.entry.action == "auth_refused").filter_map(|a| a.entry.detail.clone()).collect();
     assert_eq!(reasons.len(), 2, "{reasons:?}");
     assert!(reasons[0].contains("idle") && reasons[1].contains("unknown"), "{reasons:?}");
+    server.stop().await;
+}
+
+/// Review item 14: a list parameter is deduplicated and capped, so one
+/// request cannot ask for an unbounded number of queries.
+async fn list_parameters_are_deduplicated_and_capped(t: TestDb) {
+    let server = start(&t, ServerConfig::default()).await;
+    people(&*server.db).await;
+    lead(&*server.db, "lia").await;
+    let lia = server.login("lia").await;
+    let trend = |areas: String| {
+        server.authed(Method::GET, &format!("/api/v1/reports/trend?month=2026-11&months=2&areas={areas}"), &lia.token)
+    };
+    let repeated = vec!["Liverpool", "liverpool", " LIVERPOOL"].repeat(300).join(",");
+    let response = trend(repeated).send().await.expect("trend");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["series"].as_array().map(Vec::len), Some(1), "one area asked 900 times is one series");
+    let many = (0..13).map(|i| format!("Area{i}")).collect::<Vec<_>>().join(",");
+    let message = error(trend(many).send().await.expect("trend"), StatusCode::BAD_REQUEST, "bad_request").await;
+    assert!(message.contains("at most 12 areas"), "{message}");
     server.stop().await;
 }

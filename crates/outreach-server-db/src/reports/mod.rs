@@ -258,13 +258,20 @@ pub(crate) async fn run<S: Source>(
             Some(s) => s.area_names(),
             None => queries::all_areas(src).await?,
         },
-        ReportRequest::Trend { areas, .. } => areas.clone(),
+        ReportRequest::Trend { areas, .. } => distinct_areas(areas),
         ReportRequest::Snapshot { area, .. }
         | ReportRequest::Nights { area, .. }
         | ReportRequest::Framework { area, .. }
         | ReportRequest::Monitoring { area, .. } => vec![area.clone()],
         ReportRequest::Team { .. } => vec![],
     };
+    if areas_asked.len() > MAX_TREND_AREAS {
+        // Each area of a trend is a query per month: the work a request
+        // may ask for stays bounded.
+        return Err(DbError::Invalid(format!(
+            "a trend covers at most {MAX_TREND_AREAS} areas; name the areas you need (areas=A,B,...)"
+        )));
+    }
     let grant = match (&scope, viewer) {
         (None, Viewer::Operator { suppress, .. }) => Ok(if *suppress { Grant::Aggregate } else { Grant::Full }),
         (Some(s), _) => access::decide(s, request, &areas_asked),
@@ -321,6 +328,17 @@ pub(crate) async fn run<S: Source>(
         }
         ReportRequest::Team { team, on } => Report::Team(queries::team_view(src, team, *on).await?),
     })
+}
+
+/// The most areas one trend covers (each costs a query per month, up to
+/// 36 months): six local authorities in a region fit twice over.
+pub const MAX_TREND_AREAS: usize = 12;
+
+/// `areas` with repeats of the same area (by its key: case and spaces
+/// aside) left out, first spelling kept.
+fn distinct_areas(areas: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    areas.iter().filter(|a| seen.insert(area_key(a))).cloned().collect()
 }
 
 /// Refuses requests no one could be given (bad ranges), before any query.

@@ -76,6 +76,7 @@ fn open_connection(path: &Path) -> Result<Connection> {
     conn.execute_batch(&format!(
         "PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
          PRAGMA temp_store = MEMORY;
          PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};"
     ))?;
