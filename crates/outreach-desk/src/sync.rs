@@ -11,7 +11,7 @@
 use crate::views::{self, SyncProgress};
 use crate::{Desk, DeskError, DeskResult, ErrorKind, Shared};
 use chrono::{DateTime, Utc};
-use outreach_client::{HttpTransport, login};
+use outreach_client::{HttpTransport, ServerUrlError, check_server_url, login};
 use outreach_protocol::Mutation;
 use outreach_protocol::api::{LoginRequest, MutationResult, PullResponse};
 use outreach_store::Store;
@@ -263,6 +263,20 @@ pub(crate) fn run_sync(shared: &Arc<Shared>, server: &str, token: &str) {
     shared.sync_wake.notify_all();
 }
 
+/// Why a server address was refused, in the words of the sign-in screen.
+fn server_url_message(error: &ServerUrlError) -> String {
+    match error {
+        ServerUrlError::PlainHttp => "This server address uses plain http://, which would send your password \
+                                      unprotected. Ask IT for the https:// address."
+            .into(),
+        ServerUrlError::NotAUrl(_) | ServerUrlError::UnsupportedScheme(_) => {
+            "Give the server's address, starting with https:// (or http://localhost for this laptop's own test \
+             server)."
+                .into()
+        }
+    }
+}
+
 /// A stored record's client, with its list name.
 fn client_of(store: &Store, record: Uuid) -> DeskResult<(Option<Uuid>, Option<String>)> {
     let client = store.client_of_record(record)?;
@@ -384,12 +398,7 @@ impl Desk {
     /// token stays inside the encrypted store. The user must be the store's.
     pub fn sign_in(&self, server_url: &str, user_name: &str, password: &str) -> DeskResult<views::SignInResult> {
         let server = server_url.trim().trim_end_matches('/').to_string();
-        if !(server.starts_with("http://") || server.starts_with("https://")) {
-            return Err(DeskError::invalid(
-                "server_url",
-                "Give the server's address, starting with https:// (or http:// for this laptop's own test server).",
-            ));
-        }
+        check_server_url(&server).map_err(|e| DeskError::invalid("server_url", server_url_message(&e)))?;
         let (device_id, user) = self.with_store(|store| Ok((store.device_id(), store.user().to_string())))?;
         if user_name.trim() != user {
             return Err(DeskError::invalid(
@@ -552,6 +561,20 @@ mod tests {
         assert_eq!(offline.kind, ErrorKind::Offline);
         desk.lock().unwrap();
         assert_eq!(desk.sync_status().unwrap_err().kind, ErrorKind::Locked);
+    }
+
+    #[test]
+    fn sign_in_refuses_plain_http_to_another_machine() {
+        let (_dir, desk) = desk();
+        // 192.0.2.1 (TEST-NET-1) is never this laptop: no password may go there unencrypted.
+        let refused = desk.sign_in("http://192.0.2.1:9", "amy.w", "x").unwrap_err();
+        assert_eq!((refused.kind, refused.field.as_deref()), (ErrorKind::Invalid, Some("serverUrl")), "{refused:?}");
+        assert!(refused.message.contains("plain http://"), "{}", refused.message);
+        let lookalike = desk.sign_in("http://127.0.0.1.evil.example:9", "amy.w", "x").unwrap_err();
+        assert_eq!(lookalike.field.as_deref(), Some("serverUrl"), "{lookalike:?}");
+        // Loopback over http is still allowed (a test server on this laptop).
+        let offline = desk.sign_in("http://localhost:9", "amy.w", "x").unwrap_err();
+        assert_eq!(offline.kind, ErrorKind::Offline, "{offline:?}");
     }
 
     #[test]
