@@ -106,6 +106,21 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// Wiping a revoked device's store left something behind.
+    #[error(
+        "the revoked store in {dir} was NOT fully deleted: could not remove {failures}. {}Close Outreach and ask IT to delete the folder {dir} now",
+        if *key_removed { "The key file is gone, so the data cannot be decrypted. " } else { "The key file is still there. " }
+    )]
+    WipeIncomplete {
+        /// The store folder.
+        dir: PathBuf,
+        /// Each path left behind with the OS error.
+        failures: String,
+        /// Whether the key file is gone (the data is unreadable even so).
+        key_removed: bool,
+        /// What was removed.
+        removed: Vec<PathBuf>,
+    },
     /// An unexpected SQLite error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
