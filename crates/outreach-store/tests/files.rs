@@ -52,6 +52,16 @@ fn a_planted_name_never_appears_in_the_database_wal_or_shm_files() {
 }
 
 #[test]
+fn every_store_connection_overwrites_deleted_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::init(dir.path(), PASS, "amy.w").unwrap();
+    assert!(store.secure_delete_on().unwrap(), "a new store's connection has secure_delete");
+    drop(store);
+    let store = Store::open(dir.path(), PASS).unwrap();
+    assert!(store.secure_delete_on().unwrap(), "a reopened store's connection has secure_delete");
+}
+
+#[test]
 fn the_plain_sqlite3_tool_cannot_read_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::init(dir.path(), PASS, "amy.w").unwrap();
