@@ -43,6 +43,17 @@ pub enum StoreError {
         /// What SQLite or the key file said.
         reason: String,
     },
+    /// The key file's cost parameters are ones Outreach never writes: it
+    /// was damaged or edited. Refused before any key derivation runs.
+    #[error(
+        "the key file {path} is damaged or was tampered with ({reason}); Outreach did not use it and nothing was changed. Ask IT: the store cannot be unlocked without an intact key file"
+    )]
+    KeyFileTampered {
+        /// The key file.
+        path: PathBuf,
+        /// Which parameter is out of bounds.
+        reason: String,
+    },
     /// The passphrase is too weak to protect personal data.
     #[error("passphrase too short: use at least {min} characters (a few unrelated words work well)")]
     WeakPassphrase {

@@ -109,7 +109,7 @@ fn key_and_configure(conn: &Connection, key: &DataKey) -> Result<()> {
     // SQLCipher logs failed page decryptions to stderr; the store reports
     // them as typed errors instead.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_pragma_value().as_str()))?;
+    conn.execute_batch(&key.sqlcipher_key_statement())?;
     Ok(())
 }
 

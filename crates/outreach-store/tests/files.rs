@@ -149,7 +149,7 @@ fn a_store_from_a_newer_version_is_refused_untouched() {
     {
         let key = outreach_store::keyfile::read(&dir.path().join(KEY_FILE), PASS).unwrap();
         let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
-        conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_pragma_value().as_str())).unwrap();
+        conn.execute_batch(&key.sqlcipher_key_statement()).unwrap();
         conn.pragma_update(None, "user_version", schema::latest_version() + 5).unwrap();
     }
     let before = snapshot(dir.path());
