@@ -441,6 +441,13 @@ impl Store {
         })
     }
 
+    /// Checks `passphrase` against this store's key file, changing nothing:
+    /// for a caller that asks for it again while the store is open (a
+    /// wrong one is [`StoreError::WrongPassphrase`]).
+    pub fn check_passphrase(&self, passphrase: &str) -> Result<()> {
+        keyfile::read(&self.dir.join(KEY_FILE), passphrase).map(drop)
+    }
+
     /// Rewraps the data key under a new passphrase. The database itself is
     /// not rewritten; a wrong old passphrase changes nothing.
     pub fn change_passphrase(dir: &Path, old: &str, new: &str) -> Result<()> {
