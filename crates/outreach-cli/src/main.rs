@@ -330,7 +330,9 @@ fn exit_code(error: &anyhow::Error) -> i32 {
         Some(StoreError::WrongPassphrase) => 3,
         Some(StoreError::NotFound(_)) | Some(StoreError::RecordNotFound { .. }) => 4,
         Some(StoreError::Invalid(_)) => 5,
-        Some(StoreError::Unreadable { .. }) | Some(StoreError::TooNew { .. }) => 6,
+        Some(StoreError::Unreadable { .. })
+        | Some(StoreError::TooNew { .. })
+        | Some(StoreError::KeyFileTampered { .. }) => 6,
         _ => 1,
     }
 }

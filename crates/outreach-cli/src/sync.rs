@@ -5,7 +5,7 @@ use crate::output::Output;
 use crate::secret;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
-use outreach_client::{HttpTransport, login};
+use outreach_client::{HttpTransport, check_server_url, login};
 use outreach_protocol::api::LoginRequest;
 use outreach_store::Store;
 use outreach_sync::{Engine, Progress};
@@ -13,8 +13,11 @@ use serde_json::Value;
 use uuid::Uuid;
 
 /// Signs in once at base: registers this laptop with the server and keeps
-/// the device token inside the encrypted store.
+/// the device token inside the encrypted store. Plain `http://` is refused
+/// unless the server is on this laptop ([`check_server_url`]).
 pub fn sign_in(store: &mut Store, server: &str, user: &str) -> Result<Output> {
+    // Refused before the password is asked for: it must never cross the network in clear.
+    check_server_url(server).with_context(|| format!("will not sign in to {server}"))?;
     let password = secret::from_env_or_prompt("OUTREACH_PASSWORD", "Server password: ")?;
     let device_name =
         std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "laptop".to_string());

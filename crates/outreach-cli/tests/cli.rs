@@ -55,6 +55,23 @@ fn a_wrong_passphrase_fails_with_its_own_exit_code_and_a_readable_error() {
 }
 
 #[test]
+fn login_refuses_plain_http_to_another_machine() {
+    let dir = init();
+    let out = Command::new(env!("CARGO_BIN_EXE_outreach"))
+        .args(["--json", "--data-dir"])
+        .arg(dir.path())
+        .args(["login", "--server", "http://192.0.2.1:9", "--user", "amy.w"])
+        .env("OUTREACH_PASSPHRASE", PASS)
+        .env("OUTREACH_PASSWORD", "server password")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    let message = err["error"].as_str().unwrap();
+    assert!(message.contains("plain http://") && message.contains("https://"), "{message}");
+}
+
+#[test]
 fn a_day_of_work_through_the_cli() {
     let dir = init();
     let d = dir.path();

@@ -7,6 +7,10 @@
 //! Errors are mapped onto [`TransportError`] so the engine can tell a lost
 //! connection (retry later) from a revoked device (wipe), an app that is
 //! too old (update) or a laptop clock too far ahead (correct it).
+//!
+//! [`check_server_url`] is the one rule for which server addresses may be
+//! given a password: `https://` anywhere, plain `http://` only on this
+//! laptop (loopback).
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -16,11 +20,56 @@ use outreach_protocol::api::{
 use outreach_protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION, SCHEMA_HEADER, SCHEMA_VERSION};
 use outreach_sync::transport::{SyncTransport, TransportError};
 use reqwest::StatusCode;
+
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use std::io::Write;
 use std::time::Duration;
+use thiserror::Error;
+use url::{Host, Url};
 use uuid::Uuid;
+
+/// Why a server address was refused before anything was sent to it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ServerUrlError {
+    /// The text is not a web address at all.
+    #[error("'{0}' is not a server address; give the address IT gave you, starting with https://")]
+    NotAUrl(String),
+    /// An address for something other than the web (`ftp://`, `file://`...).
+    #[error("the server address must start with https:// (it starts with {0}://); ask IT for the https:// address")]
+    UnsupportedScheme(String),
+    /// Plain `http://` to another machine: the password would cross the
+    /// network unencrypted.
+    #[error(
+        "this server address uses plain http://, which would send your password unprotected; ask IT for the https:// address"
+    )]
+    PlainHttp,
+}
+
+/// Checks a sync server address before a password is sent to it: `https://`
+/// is accepted for any host; plain `http://` only for this laptop itself
+/// (`localhost`, 127.0.0.0/8 or `::1`), as a test server on the laptop is.
+/// The host is compared as the URL parser reads it, so
+/// `http://127.0.0.1.evil.com` or `http://localhost.evil.com` are refused.
+pub fn check_server_url(server: &str) -> Result<(), ServerUrlError> {
+    let url = Url::parse(server.trim()).map_err(|_| ServerUrlError::NotAUrl(server.trim().to_string()))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(ServerUrlError::PlainHttp),
+        other => Err(ServerUrlError::UnsupportedScheme(other.to_string())),
+    }
+}
+
+/// Whether `url`'s host is this machine (a loopback address or `localhost`).
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        None => false,
+    }
+}
 
 /// How long one request may take before it counts as a lost connection.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -70,8 +119,11 @@ fn read<T: DeserializeOwned>(response: Response) -> Result<T, TransportError> {
 }
 
 /// Signs in at base: registers this device and returns its token. The
-/// password is sent once and never stored on the laptop.
+/// password is sent once and never stored on the laptop, and never to an
+/// address [`check_server_url`] refuses (that is a `bad_server_url` error).
 pub fn login(server: &str, request: &LoginRequest) -> Result<LoginResponse, TransportError> {
+    check_server_url(server)
+        .map_err(|e| TransportError::Server { code: "bad_server_url".into(), message: e.to_string() })?;
     let client = http_client()?;
     let url = format!("{}/api/v1/login", server.trim_end_matches('/'));
     read(send(versioned(client.post(url)).json(request))?)
@@ -161,6 +213,60 @@ impl SyncTransport for HttpTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_is_accepted_only_for_this_laptop() {
+        for allowed in [
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1",
+            "http://127.9.8.7:1/",
+            "http://localhost",
+            "http://LOCALHOST:3000/",
+            "http://[::1]",
+            "http://[::1]:8080",
+            "https://10.0.0.5",
+            "https://outreach.example.org",
+            "https://localhost.evil.com",
+            "  https://outreach.example.org/  ",
+        ] {
+            assert_eq!(check_server_url(allowed), Ok(()), "{allowed}");
+        }
+        for refused in [
+            "http://10.0.0.5",
+            "http://10.0.0.5:8080/",
+            "http://outreach.example.org",
+            "http://127.0.0.1.evil.com",
+            "http://localhost.evil.com",
+            "http://localhost@evil.com",
+            "http://[::2]",
+            "http://0.0.0.0",
+        ] {
+            assert_eq!(check_server_url(refused), Err(ServerUrlError::PlainHttp), "{refused}");
+        }
+        assert!(
+            matches!(check_server_url("ftp://example.org"), Err(ServerUrlError::UnsupportedScheme(s)) if s == "ftp")
+        );
+        assert!(matches!(check_server_url("outreach.example.org"), Err(ServerUrlError::NotAUrl(_))));
+        assert!(ServerUrlError::PlainHttp.to_string().contains("https://"));
+    }
+
+    #[test]
+    fn login_refuses_plain_http_before_sending_anything() {
+        // Port 9 on 10.0.0.5 would time out; the refusal comes first.
+        let request = LoginRequest {
+            user: "amy.w".into(),
+            password: "secret".into(),
+            device_id: Uuid::nil(),
+            device_name: "laptop".into(),
+        };
+        match login("http://10.0.0.5:9", &request) {
+            Err(TransportError::Server { code, message }) => {
+                assert_eq!(code, "bad_server_url");
+                assert!(message.contains("plain http://"), "{message}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
 
     #[test]
     fn an_unreachable_server_is_a_network_error_not_a_panic() {

@@ -140,6 +140,13 @@ impl From<StoreError> for DeskError {
             ),
             E::BadAmendment { reason, .. } => Self::new(ErrorKind::Invalid, format!("Cannot amend: {reason}.")),
             E::Invalid(domain) => domain.into(),
+            // Said as the store says it: what was left, and to call IT.
+            wipe @ E::WipeIncomplete { .. } => {
+                let text = wipe.to_string();
+                let mut chars = text.chars();
+                let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+                Self::new(ErrorKind::Revoked, format!("{first}{}.", chars.as_str()))
+            }
             other => Self::internal(other),
         }
     }

@@ -225,15 +225,24 @@ impl Desk {
 
     /// Opens the store with the worker's passphrase and warms the search
     /// index. A wrong passphrase is `wrong_passphrase` and changes nothing.
+    /// While the store is open the passphrase is still checked, and a
+    /// session past its idle time counts as locked (it is closed first).
     pub fn unlock(&self, passphrase: &str) -> DeskResult<AppStatus> {
         let opened = {
             let mut session = self.shared.session();
-            let opened = session.store.is_none();
-            if opened {
-                let mut store = Store::open(&self.shared.data_dir, passphrase)?;
-                store.warm_search()?;
-                session.store = Some(store);
-            }
+            session.expire_if_idle(Instant::now());
+            let opened = match session.store.as_ref() {
+                Some(store) => {
+                    store.check_passphrase(passphrase)?;
+                    false
+                }
+                None => {
+                    let mut store = Store::open(&self.shared.data_dir, passphrase)?;
+                    store.warm_search()?;
+                    session.store = Some(store);
+                    true
+                }
+            };
             session.last_activity = Instant::now();
             opened
         };
@@ -353,6 +362,35 @@ mod tests {
 
         assert!(desk.unlock(PASSPHRASE).unwrap().unlocked);
         desk.touch().unwrap();
+    }
+
+    #[test]
+    fn unlock_while_unlocked_still_checks_the_passphrase() {
+        let (_dir, desk) = desk();
+        let wrong = desk.unlock("not the passphrase at all").unwrap_err();
+        assert_eq!(wrong.kind, ErrorKind::WrongPassphrase);
+        assert!(desk.unlock(PASSPHRASE).unwrap().unlocked);
+        desk.touch().unwrap();
+    }
+
+    #[test]
+    fn unlock_after_the_idle_time_is_treated_as_locked() {
+        let (_dir, desk) = desk();
+        desk.set_idle_lock(5).unwrap();
+        let idle_since = |desk: &Desk| {
+            // The watchdog has not looked yet: the store is still in memory.
+            desk.shared.session().last_activity = Instant::now().checked_sub(Duration::from_secs(5 * 60 + 1)).unwrap();
+        };
+
+        idle_since(&desk);
+        assert_eq!(desk.unlock("not the passphrase at all").unwrap_err().kind, ErrorKind::WrongPassphrase);
+        assert!(desk.shared.session().store.is_none(), "an expired session is locked, and stays locked");
+
+        desk.unlock(PASSPHRASE).unwrap();
+        idle_since(&desk);
+        let session_before = desk.shared.sync_state().generation;
+        assert!(desk.unlock(PASSPHRASE).unwrap().unlocked);
+        assert_ne!(desk.shared.sync_state().generation, session_before, "a new session began");
     }
 
     #[test]

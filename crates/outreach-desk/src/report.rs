@@ -1,11 +1,13 @@
 //! The team lead's report, computed locally from the store, and its CSV
-//! export (mode 0600, under the data folder's `exports/`).
+//! export (mode 0600, under the data folder's `exports/`; cells that a
+//! spreadsheet would run as formulas are written as text).
 
 use crate::inputs::ReportKind;
 use crate::views::{self, AreaCountTotals, OverdueReview, WeekContacts, WorkerCaseload, week_start};
 use crate::{Desk, DeskError, DeskResult, today};
 use chrono::{Duration, Utc};
 use outreach_domain as d;
+use outreach_reports::export::write_safe_row;
 use outreach_store::{ClientFilter, Store};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -195,9 +197,9 @@ fn write_csv(dir: &Path, kind: ReportKind, header: &[&str], data: &[Vec<String>]
     let path = exports.join(format!("{}-{stamp}.csv", kind_name(kind)));
     let file = private_file(&path).map_err(|e| fail(&e))?;
     let mut writer = csv::Writer::from_writer(file);
-    writer.write_record(header).map_err(|e| fail(&e))?;
+    write_safe_row(&mut writer, header).map_err(|e| fail(&e))?;
     for row in data {
-        writer.write_record(row).map_err(|e| fail(&e))?;
+        write_safe_row(&mut writer, row).map_err(|e| fail(&e))?;
     }
     writer.flush().map_err(|e| fail(&e))?;
     Ok(path)
@@ -227,6 +229,18 @@ impl Desk {
 mod tests {
     use crate::inputs::*;
     use crate::testing::desk;
+
+    #[test]
+    fn exported_cells_that_look_like_formulas_are_written_as_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = crate::Desk::new(dir.path().join("data"));
+        desk.create_store(crate::testing::PASSPHRASE, "=HYPERLINK(\"http://x\")").unwrap();
+        desk.add_client(ClientInput { name: Some("A Person".into()), area: "Liverpool".into(), ..Default::default() })
+            .unwrap();
+        let export = desk.export_report_csv(ReportKind::Caseloads).unwrap();
+        let text = std::fs::read_to_string(&export.path).unwrap();
+        assert_eq!(text, "worker,clients,high_risk,overdue_reviews\n\"'=HYPERLINK(\"\"http://x\"\")\",1,0,0\n");
+    }
 
     #[test]
     fn report_counts_and_private_csv() {

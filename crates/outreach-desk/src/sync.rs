@@ -11,11 +11,13 @@
 use crate::views::{self, SyncProgress};
 use crate::{Desk, DeskError, DeskResult, ErrorKind, Shared};
 use chrono::{DateTime, Utc};
-use outreach_client::{HttpTransport, login};
+use outreach_client::{HttpTransport, ServerUrlError, check_server_url, login};
 use outreach_protocol::Mutation;
 use outreach_protocol::api::{LoginRequest, MutationResult, PullResponse};
 use outreach_store::Store;
-use outreach_sync::{Acknowledged, Engine, PageApplied, PendingResolution, Progress, SyncError, SyncStore};
+use outreach_sync::{
+    Acknowledged, Engine, PageApplied, PendingResolution, Progress, SyncError, SyncStore, SyncTransport, TransportError,
+};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::{Arc, MutexGuard, PoisonError, TryLockError};
@@ -29,6 +31,9 @@ pub(crate) struct SyncShared {
     pub(crate) progress: Option<SyncProgress>,
     /// `offline`, `error` or `revoked` after a failed run.
     pub(crate) failure: Option<&'static str>,
+    /// The device was revoked but its store could not be deleted: the
+    /// `error` and its message are shown even though the session is closed.
+    pub(crate) wipe_failed: bool,
     pub(crate) message: Option<String>,
     /// Counts from the last time the store was free, for polls during a sync step.
     cached: Counts,
@@ -53,6 +58,7 @@ impl SyncShared {
     pub(crate) fn begin_run(&mut self) {
         self.running = true;
         self.failure = None;
+        self.wipe_failed = false;
         self.progress = None;
         self.message = None;
         self.next_at = None;
@@ -77,6 +83,7 @@ impl Shared {
         let mut state = self.sync_state();
         if !state.running {
             state.failure = None;
+            state.wipe_failed = false;
             state.message = None;
         }
     }
@@ -163,28 +170,36 @@ impl SyncStore for LockedStore {
         self.with(|s| s.digest_checked(areas, mismatched))
     }
 
+    /// Wipes the store also when the session was locked during the sync:
+    /// then the store is closed and is wiped by folder ([`outreach_store::wipe_dir`]
+    /// needs no key). Either way the session ends.
     fn wipe(&mut self) -> Result<Vec<PathBuf>, DeskError> {
         let mut session = self.shared.session();
-        let removed = match session.store.as_mut() {
-            Some(store) => store.wipe()?,
-            None => Vec::new(),
+        let wiped = match session.store.as_mut() {
+            Some(store) => store.wipe(),
+            None => outreach_store::wipe_dir(&self.shared.data_dir),
         };
         session.store = None;
-        Ok(removed)
+        Ok(wiped?)
     }
 }
 
 /// Runs one sync on the calling thread; `running` must already be set.
 /// Ends by clearing it and setting when the next automatic run is due.
 pub(crate) fn run_sync(shared: &Arc<Shared>, server: &str, token: &str) {
+    run_sync_over(shared, HttpTransport::new(server, token));
+}
+
+/// [`run_sync`] over any transport (tests use one that answers as they need).
+fn run_sync_over<T: SyncTransport + Send>(shared: &Arc<Shared>, transport: Result<T, TransportError>) {
     {
         let mut state = shared.sync_state();
         state.attempts = state.attempts.wrapping_add(1);
     }
+    let mut wipe_failed = false;
     // (failure, message, worth retrying soon)
     let outcome: Result<String, (&'static str, String, bool)> = (|| {
-        let mut transport =
-            HttpTransport::new(server, token).map_err(|e| ("error", DeskError::from(e).message, true))?;
+        let mut transport = transport.map_err(|e| ("error", DeskError::from(e).message, true))?;
         let mut store = LockedStore { shared: Arc::clone(shared) };
         let progress_shared = Arc::clone(shared);
         let mut progress = move |p: Progress| {
@@ -216,6 +231,11 @@ pub(crate) fn run_sync(shared: &Arc<Shared>, server: &str, token: &str) {
                     .to_string(),
                 false,
             )),
+            // Never reported as wiped: the worker and IT must know data is left.
+            Err(SyncError::WipeFailed(e)) => {
+                wipe_failed = true;
+                Err(("error", format!("This laptop was revoked by an administrator. {}", e.message), false))
+            }
             Err(SyncError::Store(e)) => Err(("error", e.message, false)),
             Err(other) => {
                 let retry = other.is_retryable();
@@ -249,7 +269,8 @@ pub(crate) fn run_sync(shared: &Arc<Shared>, server: &str, token: &str) {
         Err((failure, message, retry)) => {
             state.failure = Some(failure);
             state.message = Some(message);
-            if failure == "revoked" {
+            state.wipe_failed = wipe_failed;
+            if failure == "revoked" || wipe_failed {
                 state.automatic = false;
                 state.next_at = None;
             } else if retry {
@@ -265,6 +286,20 @@ pub(crate) fn run_sync(shared: &Arc<Shared>, server: &str, token: &str) {
     }
     drop(state);
     shared.sync_wake.notify_all();
+}
+
+/// Why a server address was refused, in the words of the sign-in screen.
+fn server_url_message(error: &ServerUrlError) -> String {
+    match error {
+        ServerUrlError::PlainHttp => "This server address uses plain http://, which would send your password \
+                                      unprotected. Ask IT for the https:// address."
+            .into(),
+        ServerUrlError::NotAUrl(_) | ServerUrlError::UnsupportedScheme(_) => {
+            "Give the server's address, starting with https:// (or http://localhost for this laptop's own test \
+             server)."
+                .into()
+        }
+    }
 }
 
 /// A stored record's client, with its list name.
@@ -296,7 +331,8 @@ fn hlc_time(wall_ms: i64) -> DateTime<Utc> {
 
 impl Desk {
     /// The sync status bar: cheap, polled every second or two, not counted
-    /// as activity. `locked` while locked (except after a revocation).
+    /// as activity. `locked` while locked, except after a revocation (then
+    /// `revoked`, or `error` if the store could not be deleted).
     pub fn sync_status(&self) -> DeskResult<views::SyncStatus> {
         let shared = &self.shared;
         let mut fresh = None;
@@ -322,9 +358,9 @@ impl Desk {
             Err(TryLockError::Poisoned(_)) => return Err(DeskError::internal("the session lock was poisoned")),
         }
         let mut state = shared.sync_state();
-        if state.failure == Some("revoked") {
+        if state.failure == Some("revoked") || (locked && state.wipe_failed) {
             return Ok(views::SyncStatus {
-                state: "revoked".into(),
+                state: state.failure.unwrap_or("error").into(),
                 progress: None,
                 last_synced_at: None,
                 signed_in: false,
@@ -388,12 +424,7 @@ impl Desk {
     /// token stays inside the encrypted store. The user must be the store's.
     pub fn sign_in(&self, server_url: &str, user_name: &str, password: &str) -> DeskResult<views::SignInResult> {
         let server = server_url.trim().trim_end_matches('/').to_string();
-        if !(server.starts_with("http://") || server.starts_with("https://")) {
-            return Err(DeskError::invalid(
-                "server_url",
-                "Give the server's address, starting with https:// (or http:// for this laptop's own test server).",
-            ));
-        }
+        check_server_url(&server).map_err(|e| DeskError::invalid("server_url", server_url_message(&e)))?;
         let (device_id, user) = self.with_store(|store| Ok((store.device_id(), store.user().to_string())))?;
         if user_name.trim() != user {
             return Err(DeskError::invalid(
@@ -534,7 +565,8 @@ mod tests {
     use crate::inputs::ClientInput;
     use crate::testing::desk;
     use outreach_domain::{Hlc, RecordKind};
-    use outreach_protocol::api::{Conflict, PullResponse};
+    use outreach_protocol::api::{Conflict, PullResponse, PushRequest, PushResponse, ResolveRequest};
+    use outreach_sync::{SyncTransport, TransportError};
     use serde_json::json;
     use uuid::Uuid;
 
@@ -556,6 +588,101 @@ mod tests {
         assert_eq!(offline.kind, ErrorKind::Offline);
         desk.lock().unwrap();
         assert_eq!(desk.sync_status().unwrap_err().kind, ErrorKind::Locked);
+    }
+
+    #[test]
+    fn sign_in_refuses_plain_http_to_another_machine() {
+        let (_dir, desk) = desk();
+        // 192.0.2.1 (TEST-NET-1) is never this laptop: no password may go there unencrypted.
+        let refused = desk.sign_in("http://192.0.2.1:9", "amy.w", "x").unwrap_err();
+        assert_eq!((refused.kind, refused.field.as_deref()), (ErrorKind::Invalid, Some("serverUrl")), "{refused:?}");
+        assert!(refused.message.contains("plain http://"), "{}", refused.message);
+        let lookalike = desk.sign_in("http://127.0.0.1.evil.example:9", "amy.w", "x").unwrap_err();
+        assert_eq!(lookalike.field.as_deref(), Some("serverUrl"), "{lookalike:?}");
+        // Loopback over http is still allowed (a test server on this laptop).
+        let offline = desk.sign_in("http://localhost:9", "amy.w", "x").unwrap_err();
+        assert_eq!(offline.kind, ErrorKind::Offline, "{offline:?}");
+    }
+
+    /// A server that has revoked this laptop. `first` runs when the engine
+    /// first asks it anything (e.g. the worker locks Outreach mid-sync).
+    struct RevokingServer<F: FnMut() + Send> {
+        first: Option<F>,
+    }
+
+    impl<F: FnMut() + Send> RevokingServer<F> {
+        fn refuse(&mut self) -> TransportError {
+            if let Some(mut first) = self.first.take() {
+                first();
+            }
+            TransportError::DeviceRevoked
+        }
+    }
+
+    impl<F: FnMut() + Send> SyncTransport for RevokingServer<F> {
+        fn push(&mut self, _: &PushRequest) -> Result<PushResponse, TransportError> {
+            Err(self.refuse())
+        }
+
+        fn pull(&mut self, _: i64, _: usize) -> Result<PullResponse, TransportError> {
+            Err(self.refuse())
+        }
+
+        fn resolve(&mut self, _: Uuid, _: &ResolveRequest) -> Result<(), TransportError> {
+            Err(self.refuse())
+        }
+    }
+
+    /// Runs one sync against `server`, as `sync_now` would, on this thread.
+    fn sync_with(desk: &crate::Desk, server: impl SyncTransport + Send) {
+        desk.shared.sync_state().begin_run();
+        super::run_sync_over(&desk.shared, Ok(server));
+    }
+
+    #[test]
+    fn a_revocation_that_arrives_while_locked_still_wipes_the_store() {
+        let (_dir, desk) = desk();
+        desk.add_client(ClientInput { name: Some("Jo Bloggs".into()), area: "Liverpool".into(), ..Default::default() })
+            .unwrap();
+        let data = desk.data_dir().to_path_buf();
+        std::fs::create_dir_all(data.join("exports")).unwrap();
+        std::fs::write(data.join("exports/caseloads.csv"), "worker,clients\namy.w,1\n").unwrap();
+        let locker = desk.clone();
+        sync_with(&desk, RevokingServer { first: Some(move || locker.lock().unwrap()) });
+
+        let status = desk.sync_status().unwrap();
+        assert_eq!(status.state, "revoked", "{status:?}");
+        for gone in ["outreach.key", "outreach.db", "outreach.db-wal", "outreach.db-shm", "exports"] {
+            assert!(!data.join(gone).exists(), "{gone} is still there after the wipe");
+        }
+        assert!(!desk.app_status().unwrap().store_exists);
+    }
+
+    #[test]
+    fn a_wipe_that_fails_is_reported_as_a_failure_not_as_wiped() {
+        let (_dir, desk) = desk();
+        let data = desk.data_dir().to_path_buf();
+        let locker = desk.clone();
+        let wal = data.join("outreach.db-wal");
+        sync_with(
+            &desk,
+            RevokingServer {
+                first: Some(move || {
+                    locker.lock().unwrap();
+                    // A folder where the WAL file should be cannot be removed as a file.
+                    std::fs::create_dir_all(&wal).unwrap();
+                    std::fs::write(wal.join("page"), b"x").unwrap();
+                }),
+            },
+        );
+
+        let status = desk.sync_status().expect("the failure is shown though the session is closed");
+        assert_eq!(status.state, "error", "{status:?}");
+        let message = status.message.unwrap_or_default();
+        assert!(!message.contains("wiped"), "{message}");
+        assert!(message.contains("NOT fully deleted") && message.contains("outreach.db-wal"), "{message}");
+        assert!(!data.join("outreach.key").exists(), "the key file went first");
+        assert!(!desk.app_status().unwrap().unlocked);
     }
 
     #[test]

@@ -43,6 +43,17 @@ pub enum StoreError {
         /// What SQLite or the key file said.
         reason: String,
     },
+    /// The key file's cost parameters are ones Outreach never writes: it
+    /// was damaged or edited. Refused before any key derivation runs.
+    #[error(
+        "the key file {path} is damaged or was tampered with ({reason}); Outreach did not use it and nothing was changed. Ask IT: the store cannot be unlocked without an intact key file"
+    )]
+    KeyFileTampered {
+        /// The key file.
+        path: PathBuf,
+        /// Which parameter is out of bounds.
+        reason: String,
+    },
     /// The passphrase is too weak to protect personal data.
     #[error("passphrase too short: use at least {min} characters (a few unrelated words work well)")]
     WeakPassphrase {
@@ -105,6 +116,21 @@ pub enum StoreError {
         /// The OS error.
         #[source]
         source: std::io::Error,
+    },
+    /// Wiping a revoked device's store left something behind.
+    #[error(
+        "the revoked store in {dir} was NOT fully deleted: could not remove {failures}. {}Close Outreach and ask IT to delete the folder {dir} now",
+        if *key_removed { "The key file is gone, so the data cannot be decrypted. " } else { "The key file is still there. " }
+    )]
+    WipeIncomplete {
+        /// The store folder.
+        dir: PathBuf,
+        /// Each path left behind with the OS error.
+        failures: String,
+        /// Whether the key file is gone (the data is unreadable even so).
+        key_removed: bool,
+        /// What was removed.
+        removed: Vec<PathBuf>,
     },
     /// An unexpected SQLite error.
     #[error("database error: {0}")]

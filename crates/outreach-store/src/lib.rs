@@ -21,6 +21,7 @@ pub mod schema;
 pub mod search;
 pub mod store;
 pub mod summary;
+pub mod wipe;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use error::{Result, StoreError};
@@ -28,3 +29,4 @@ pub use store::merges::{DuplicatePair, MergedClient};
 pub use store::sync::NeedsAttention;
 pub use store::{ClientOverview, CountReport, Store};
 pub use summary::{ClientFilter, ClientSummary};
+pub use wipe::wipe_dir;

@@ -109,13 +109,15 @@ fn key_and_configure(conn: &Connection, key: &DataKey) -> Result<()> {
     // SQLCipher logs failed page decryptions to stderr; the store reports
     // them as typed errors instead.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_pragma_value().as_str()))?;
+    conn.execute_batch(&key.sqlcipher_key_statement())?;
     Ok(())
 }
 
 /// `recursive_triggers` makes a row replaced by `INSERT OR REPLACE` fire
 /// its delete triggers too, so the outbox triggers of schema 4 see every
-/// way a record row can go.
+/// way a record row can go. `secure_delete` overwrites deleted or erased
+/// content in the file instead of leaving it in free pages (SQLCipher turns
+/// it on when keying as well; the store says so itself rather than rely on that).
 fn configure(conn: &Connection) -> Result<()> {
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -123,6 +125,7 @@ fn configure(conn: &Connection) -> Result<()> {
     }
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
+         PRAGMA secure_delete = ON;
          PRAGMA foreign_keys = ON;
          PRAGMA recursive_triggers = ON;
          PRAGMA temp_store = MEMORY;
@@ -436,6 +439,13 @@ impl Store {
             summaries: true,
             outbox_by_reference: true,
         })
+    }
+
+    /// Checks `passphrase` against this store's key file, changing nothing:
+    /// for a caller that asks for it again while the store is open (a
+    /// wrong one is [`StoreError::WrongPassphrase`]).
+    pub fn check_passphrase(&self, passphrase: &str) -> Result<()> {
+        keyfile::read(&self.dir.join(KEY_FILE), passphrase).map(drop)
     }
 
     /// Rewraps the data key under a new passphrase. The database itself is
@@ -1092,6 +1102,13 @@ impl Store {
         Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
+    /// Whether SQLite overwrites deleted content on this connection
+    /// (`PRAGMA secure_delete`); for the test that every connection has it.
+    #[doc(hidden)]
+    pub fn secure_delete_on(&self) -> Result<bool> {
+        Ok(self.conn.query_row("PRAGMA secure_delete", [], |r| r.get::<_, i64>(0))? == 1)
+    }
+
     /// The names of the indexes the database holds now (a large snapshot
     /// sets some aside while it loads; for tests and support).
     #[doc(hidden)]
@@ -1157,4 +1174,21 @@ fn check_amendable<T: Body>(tx: &Transaction<'_>, original: Uuid, client: Option
         return Err(bad(&format!("it has already been amended by {newer}; amend that instead")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configure_turns_secure_delete_on_whatever_the_connection_had() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        key_and_configure(&conn, &DataKey::generate()).unwrap();
+        // SQLCipher turns it on when keying; the store must not depend on that.
+        conn.execute_batch("PRAGMA secure_delete = OFF;").unwrap();
+        configure(&conn).unwrap();
+        let on: i64 = conn.query_row("PRAGMA secure_delete", [], |r| r.get(0)).unwrap();
+        assert_eq!(on, 1);
+    }
 }

@@ -52,6 +52,16 @@ fn a_planted_name_never_appears_in_the_database_wal_or_shm_files() {
 }
 
 #[test]
+fn every_store_connection_overwrites_deleted_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::init(dir.path(), PASS, "amy.w").unwrap();
+    assert!(store.secure_delete_on().unwrap(), "a new store's connection has secure_delete");
+    drop(store);
+    let store = Store::open(dir.path(), PASS).unwrap();
+    assert!(store.secure_delete_on().unwrap(), "a reopened store's connection has secure_delete");
+}
+
+#[test]
 fn the_plain_sqlite3_tool_cannot_read_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::init(dir.path(), PASS, "amy.w").unwrap();
@@ -139,7 +149,7 @@ fn a_store_from_a_newer_version_is_refused_untouched() {
     {
         let key = outreach_store::keyfile::read(&dir.path().join(KEY_FILE), PASS).unwrap();
         let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
-        conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_pragma_value().as_str())).unwrap();
+        conn.execute_batch(&key.sqlcipher_key_statement()).unwrap();
         conn.pragma_update(None, "user_version", schema::latest_version() + 5).unwrap();
     }
     let before = snapshot(dir.path());

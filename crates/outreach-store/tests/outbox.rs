@@ -46,7 +46,7 @@ fn non_null(changes: &Map<String, Value>) -> Map<String, Value> {
 fn raw(dir: &Path) -> rusqlite::Connection {
     let key = keyfile::read(&dir.join(KEY_FILE), PASS).unwrap();
     let conn = rusqlite::Connection::open(dir.join(DB_FILE)).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_pragma_value().as_str())).unwrap();
+    conn.execute_batch(&key.sqlcipher_key_statement()).unwrap();
     conn
 }
 

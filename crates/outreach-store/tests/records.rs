@@ -199,7 +199,7 @@ fn fields_from_a_newer_version_survive_an_edit() {
     {
         let key = outreach_store::keyfile::read(&dir.path().join("outreach.key"), PASS).unwrap();
         let conn = rusqlite::Connection::open(dir.path().join("outreach.db")).unwrap();
-        conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_pragma_value().as_str())).unwrap();
+        conn.execute_batch(&key.sqlcipher_key_statement()).unwrap();
         conn.execute(
             "UPDATE records SET data = json_set(data, '$.pronouns', 'they/them') WHERE id = ?1",
             [c.to_string()],

@@ -251,6 +251,80 @@ fn wiping_a_revoked_device_removes_the_database_and_key() {
     assert!(matches!(Store::open(dir.path(), PASS), Err(StoreError::NotFound(_))));
 }
 
+#[test]
+fn a_wipe_removes_the_key_first_then_the_database_exports_and_set_aside_copies() {
+    let (dir, mut store) = store();
+    store
+        .create(Client { name: Some("Jo Bloggs".to_string().into()), area: "Wirral".into(), ..Default::default() })
+        .unwrap();
+    let d = dir.path();
+    // What the app leaves beside the database: CSV exports, a store set
+    // aside earlier, a key file half replaced by a crash, and an unrelated file.
+    std::fs::create_dir_all(d.join("exports")).unwrap();
+    std::fs::write(d.join("exports/caseloads-20260101T000000.000Z.csv"), "worker,clients\namy.w,1\n").unwrap();
+    std::fs::create_dir_all(d.join("set-aside-20260101T000000Z")).unwrap();
+    std::fs::write(d.join("set-aside-20260101T000000Z/outreach.db"), b"old store").unwrap();
+    std::fs::write(d.join("outreach.tmp"), b"{}").unwrap();
+    std::fs::write(d.join("notes.txt"), b"not Outreach's").unwrap();
+    assert!(d.join("outreach.db-wal").exists(), "the open store has a WAL file");
+
+    let removed = store.wipe().unwrap();
+    assert_eq!(removed.first(), Some(&d.join("outreach.key")), "the key goes first: {removed:?}");
+    for gone in [
+        "outreach.key",
+        "outreach.tmp",
+        "outreach.db",
+        "outreach.db-wal",
+        "outreach.db-shm",
+        "exports",
+        "set-aside-20260101T000000Z",
+    ] {
+        assert!(!d.join(gone).exists(), "{gone} is still there after the wipe");
+    }
+    assert!(d.join("notes.txt").exists(), "files Outreach did not make are left alone");
+}
+
+#[test]
+fn a_locked_store_is_wiped_without_its_key() {
+    let (dir, mut store) = store();
+    store
+        .create(Client { name: Some("Jo Bloggs".to_string().into()), area: "Wirral".into(), ..Default::default() })
+        .unwrap();
+    drop(store); // locked: closed, no key in memory
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("exports")).unwrap();
+    std::fs::write(d.join("exports/count-totals.csv"), "area\nWirral\n").unwrap();
+    let removed = outreach_store::wipe_dir(d).unwrap();
+    assert_eq!(removed.first(), Some(&d.join("outreach.key")), "the key goes first: {removed:?}");
+    for gone in ["outreach.key", "outreach.db", "outreach.db-wal", "outreach.db-shm", "exports"] {
+        assert!(!d.join(gone).exists(), "{gone} is still there after the wipe");
+    }
+    assert!(!Store::exists(d));
+    assert_eq!(outreach_store::wipe_dir(d).unwrap(), Vec::<std::path::PathBuf>::new(), "wiping twice is harmless");
+}
+
+#[test]
+fn a_wipe_that_leaves_something_behind_says_so() {
+    let (dir, store) = store();
+    drop(store);
+    let d = dir.path();
+    // A folder where the WAL file should be cannot be removed as a file
+    // (for root too): a real removal failure, not a simulated one.
+    std::fs::create_dir_all(d.join("outreach.db-wal")).unwrap();
+    std::fs::write(d.join("outreach.db-wal/page"), b"x").unwrap();
+    let err = outreach_store::wipe_dir(d).unwrap_err();
+    match &err {
+        StoreError::WipeIncomplete { key_removed, removed, .. } => {
+            assert!(*key_removed, "the key still went first");
+            assert!(removed.contains(&d.join("outreach.db")), "the rest was still tried: {removed:?}");
+        }
+        other => panic!("expected WipeIncomplete, got {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(text.contains("NOT fully deleted") && text.contains("outreach.db-wal"), "{text}");
+    assert!(!d.join("outreach.key").exists() && !d.join("outreach.db").exists());
+}
+
 fn contact_change(client: Uuid, at: chrono::DateTime<chrono::FixedOffset>, seq: i64) -> RecordChange {
     let mut contact = outreach_synth::Generator::new(seq as u64, today()).contact(client, "ben.t");
     contact.at = at;

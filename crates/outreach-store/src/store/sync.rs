@@ -24,7 +24,7 @@ use super::{
 };
 use crate::audit::{self, AuditAction};
 use crate::error::{Result, StoreError};
-use crate::store::{DB_FILE, KEY_FILE};
+use crate::wipe::Wipe;
 use chrono::{DateTime, Utc};
 use outreach_domain::{AreaList, Body, DomainError, Hlc, RecordKind};
 use outreach_protocol::api::{
@@ -36,7 +36,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::PathBuf;
 use uuid::Uuid;
 
@@ -1052,28 +1051,24 @@ impl Store {
     }
 
     /// Deletes this store's files because the device was revoked (reported
-    /// lost or stolen, or the worker left): the database, its WAL and
-    /// shared-memory files, and the key file. This is the one place the
-    /// store deletes data; anything not yet synced is lost on purpose.
-    /// Returns the files removed. The `Store` is unusable afterwards and
-    /// should be dropped.
+    /// lost or stolen, or the worker left): the key file first (the data is
+    /// unreadable from then on), then the database with its WAL and
+    /// shared-memory files, the exports and any store set aside (see
+    /// [`crate::wipe`]). Anything not yet synced is lost on purpose.
+    /// Returns what was removed; something left behind is
+    /// [`StoreError::WipeIncomplete`]. The `Store` is unusable afterwards
+    /// and should be dropped.
     pub fn wipe(&mut self) -> Result<Vec<PathBuf>> {
+        let mut wipe = Wipe::default();
+        wipe.remove_key(&self.dir);
         let open = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
         // Closing ends WAL mode cleanly; the files go either way.
         if let Err((still_open, _)) = open.close() {
             drop(still_open);
         }
         self.search = None;
-        let mut removed = Vec::new();
-        for name in [DB_FILE.to_string(), format!("{DB_FILE}-wal"), format!("{DB_FILE}-shm"), KEY_FILE.to_string()] {
-            let path = self.dir.join(name);
-            match fs::remove_file(&path) {
-                Ok(()) => removed.push(path),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(StoreError::Io { action: "removing", path, source: e }),
-            }
-        }
-        Ok(removed)
+        wipe.remove_rest(&self.dir);
+        wipe.finish(&self.dir)
     }
 }
 
