@@ -234,7 +234,7 @@ async fn caseload_assignments_follow_the_role(t: TestDb) {
         base_version: 1,
         ..to_amy.clone()
     };
-    assert_eq!(code(&server.push(&ben.token, &[takeover.clone()]).await.results[0].outcome), "forbidden");
+    assert_eq!(code(&server.push(&ben.token, std::slice::from_ref(&takeover)).await.results[0].outcome), "forbidden");
     let removal =
         Mutation { mutation_id: Uuid::now_v7(), op: Op::Delete, changes: Default::default(), ..takeover.clone() };
     assert_eq!(code(&server.push(&ben.token, &[removal]).await.results[0].outcome), "forbidden");
@@ -474,7 +474,7 @@ async fn list_parameters_are_deduplicated_and_capped(t: TestDb) {
     let trend = |areas: String| {
         server.authed(Method::GET, &format!("/api/v1/reports/trend?month=2026-11&months=2&areas={areas}"), &lia.token)
     };
-    let repeated = vec!["Liverpool", "liverpool", " LIVERPOOL"].repeat(300).join(",");
+    let repeated = ["Liverpool", "liverpool", " LIVERPOOL"].repeat(300).join(",");
     let response = trend(repeated).send().await.expect("trend");
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.expect("json");
