@@ -28,6 +28,10 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Already accepted before the body was read (see `layers::read_whole_body`).
+        if let Some(caller) = parts.extensions.get::<Authenticated>() {
+            return Ok(caller.clone());
+        }
         let token = bearer(parts).ok_or_else(|| {
             ApiError::unauthorized("sign in first: this request needs the header Authorization: Bearer <device token>")
         })?;

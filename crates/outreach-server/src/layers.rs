@@ -2,12 +2,15 @@
 //! bodies for errors produced outside the handlers (body limits, unknown
 //! encodings, unknown routes, panics).
 
+use crate::AppState;
+use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
@@ -49,25 +52,130 @@ pub async fn note_body_limit(State(limit): State<usize>, mut request: Request, n
     next.run(request).await
 }
 
-/// Reads the whole request body as sent (compressed or not) before anything
-/// else looks at it, refusing one over `limit` with 413.
+/// The largest sign-in body: a user name, a password of at most 1 KiB, a
+/// device id and a name fit many times over.
+pub const LOGIN_BODY_LIMIT: usize = 16 * 1024;
+
+/// How long a sign-in waits for its turn to be read before 503 `busy`.
+const LOGIN_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What a request's body is for, by its method and address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyUse {
+    /// A sign-in: read before anyone is known, so small and few at a time.
+    Login,
+    /// A change (push, conflict resolution): read only once the caller's
+    /// device token is accepted.
+    Authenticated,
+    /// No handler reads it: thrown away as it arrives.
+    Unused,
+}
+
+fn body_use(request: &Request) -> BodyUse {
+    let path = request.uri().path();
+    if request.method() != axum::http::Method::POST {
+        return BodyUse::Unused;
+    }
+    if path == "/api/v1/login" {
+        BodyUse::Login
+    } else if path == "/api/v1/sync/push" || (path.starts_with("/api/v1/conflicts/") && path.ends_with("/resolve")) {
+        BodyUse::Authenticated
+    } else {
+        BodyUse::Unused
+    }
+}
+
+/// Reads a request body only for a caller the server knows, so nobody can
+/// make it hold memory without a device token.
 ///
-/// An oversized body is still read, up to `limit` more bytes, and thrown
-/// away before the answer: a server that answers and closes while the
-/// client is still sending makes the client's kernel see a reset, and the
-/// client loses the 413 with its reason. Reading first also means a gzip
-/// body that is too large only once decompressed is refused with nothing
-/// left unread. Past twice the limit the connection is simply closed.
-pub async fn read_whole_body(State(limit): State<usize>, request: Request, next: Next) -> Response {
-    let (parts, mut body) = request.into_parts();
+/// - A sign-in body is read with a small limit ([`LOGIN_BODY_LIMIT`]), a
+///   few at a time (the `unauthenticated` permits; past them, 503).
+/// - A change's body is read whole only after its device token is accepted
+///   (the accepted caller is kept on the request for the handler). A
+///   refused token's body is read and thrown away (never kept), holding an
+///   `unauthenticated` permit, so the client still reads its 401 (a revoked
+///   laptop must hear `device_revoked` to wipe itself).
+/// - Any other body is thrown away as it arrives.
+///
+/// Kept bodies are read whole as sent (compressed or not) before anything
+/// else looks at them, and one over the limit is refused with 413: it is
+/// still read, up to the limit again, and thrown away before the answer.
+/// A server that answers and closes while the client is still sending
+/// makes the client's kernel see a reset, and the client loses the 413
+/// with its reason. Reading first also means a gzip body that is too large
+/// only once decompressed is refused with nothing left unread. Past twice
+/// the limit the connection is simply closed.
+pub async fn read_whole_body(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limit = state.config.max_body_bytes;
+    let use_ = body_use(&request);
+    let (mut parts, body) = request.into_parts();
+    match use_ {
+        BodyUse::Unused => {
+            discard(body, limit).await;
+            next.run(Request::from_parts(parts, Body::empty())).await
+        }
+        BodyUse::Login => {
+            // A sign-in body is small: a burst waits its turn briefly rather than fail.
+            let permit = state.unauthenticated.clone().acquire_owned();
+            let Ok(Ok(_permit)) = tokio::time::timeout(LOGIN_QUEUE_WAIT, permit).await else { return busy() };
+            match read_up_to(&parts, body, LOGIN_BODY_LIMIT).await {
+                Ok(kept) => next.run(Request::from_parts(parts, Body::from(kept))).await,
+                Err(response) => *response,
+            }
+        }
+        BodyUse::Authenticated => match Authenticated::from_request_parts(&mut parts, &state).await {
+            Ok(caller) => {
+                parts.extensions.insert(caller);
+                match read_up_to(&parts, body, limit).await {
+                    Ok(kept) => next.run(Request::from_parts(parts, Body::from(kept))).await,
+                    Err(response) => *response,
+                }
+            }
+            Err(refused) => {
+                let Ok(_permit) = state.unauthenticated.clone().try_acquire_owned() else { return busy() };
+                discard(body, limit).await;
+                refused.into_response()
+            }
+        },
+    }
+}
+
+/// 503: too many requests from callers the server does not know yet.
+fn busy() -> Response {
+    let mut response = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "the server is busy with other sign-ins; try again in a moment",
+    )
+    .into_response();
+    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// Reads and throws away up to `limit` bytes of `body`.
+async fn discard(mut body: Body, limit: usize) {
+    let mut read = 0usize;
+    while read <= limit {
+        match body.frame().await {
+            Some(Ok(frame)) => read = read.saturating_add(frame.data_ref().map_or(0, |d| d.len())),
+            _ => return,
+        }
+    }
+}
+
+/// The whole body if it is at most `limit` bytes, else the 413 (or 400)
+/// to answer.
+async fn read_up_to(parts: &Parts, mut body: Body, limit: usize) -> Result<Vec<u8>, Box<Response>> {
     let declared = parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let mut kept = Vec::with_capacity(declared.map_or(0, |n| n.min(limit as u64) as usize));
     let mut read = 0usize;
     let too_large = declared.is_some_and(|n| n > limit as u64);
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
-            return ApiError::bad_request("the request body could not be read to its end; send it again")
-                .into_response();
+            return Err(Box::new(
+                ApiError::bad_request("the request body could not be read to its end; send it again").into_response(),
+            ));
         };
         let Ok(data) = frame.into_data() else { continue };
         read = read.saturating_add(data.len());
@@ -79,9 +187,9 @@ pub async fn read_whole_body(State(limit): State<usize>, request: Request, next:
         }
     }
     if too_large || read > limit {
-        return ApiError::payload_too_large(limit).into_response();
+        return Err(Box::new(ApiError::payload_too_large(limit).into_response()));
     }
-    next.run(Request::from_parts(parts, Body::from(kept))).await
+    Ok(kept)
 }
 
 /// Gives every error answered outside the handlers (a 413 from the body

@@ -57,6 +57,9 @@ pub struct ServerConfig {
     pub touch_interval: chrono::TimeDelta,
     /// Password checks run at once (each Argon2 check takes ~19 MiB).
     pub concurrent_logins: usize,
+    /// Requests whose body is read before the caller is known (sign-ins,
+    /// refused tokens), at once; past it, 503 `busy`.
+    pub concurrent_unauthenticated: usize,
     /// Sync requests (push, pull, digest) served at once; the rest wait
     /// their turn. Each holds a page or a batch in memory while served, so
     /// this bounds the server's memory when many devices sync together.
@@ -80,6 +83,7 @@ impl Default for ServerConfig {
             max_body_bytes: 16 * 1024 * 1024,
             touch_interval: chrono::TimeDelta::minutes(1),
             concurrent_logins: 4,
+            concurrent_unauthenticated: 32,
             concurrent_syncs: DEFAULT_CONCURRENT_SYNCS,
             max_clock_ahead: chrono::TimeDelta::milliseconds(outreach_protocol::DEFAULT_MAX_CLOCK_AHEAD_MS),
             login_throttle: throttle::ThrottleConfig::default(),
@@ -102,6 +106,10 @@ pub struct AppState {
     pub sync_permits: Arc<Semaphore>,
     /// Counts failed sign-ins.
     pub login_throttle: Arc<throttle::LoginThrottle>,
+    /// Limits the requests whose body is read before anyone is known:
+    /// sign-ins, and refused tokens' bodies read to be thrown away (see
+    /// [`layers::read_whole_body`]).
+    pub unauthenticated: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -110,7 +118,15 @@ impl AppState {
         let permits = Arc::new(Semaphore::new(config.concurrent_logins.max(1)));
         let syncs = Arc::new(Semaphore::new(config.concurrent_syncs.max(1)));
         let throttle = Arc::new(throttle::LoginThrottle::new(config.login_throttle));
-        Self { db, config: Arc::new(config), login_permits: permits, sync_permits: syncs, login_throttle: throttle }
+        let unauthenticated = Arc::new(Semaphore::new(config.concurrent_unauthenticated.max(1)));
+        Self {
+            db,
+            config: Arc::new(config),
+            login_permits: permits,
+            sync_permits: syncs,
+            login_throttle: throttle,
+            unauthenticated,
+        }
     }
 }
 
@@ -152,7 +168,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(middleware::from_fn_with_state(limit, layers::note_body_limit))
                 // The raw body first, read whole, then the same limit after
                 // gzip decompression.
-                .layer(middleware::from_fn_with_state(limit, layers::read_whole_body))
+                .layer(middleware::from_fn_with_state(state.clone(), layers::read_whole_body))
                 .layer(RequestDecompressionLayer::new())
                 .layer(DefaultBodyLimit::max(limit)),
         )

@@ -1,6 +1,7 @@
 //! The HTTP API end to end: a real server on 127.0.0.1, over SQLite and over
 //! PostgreSQL, spoken to with reqwest.
 
+#[macro_use]
 mod support;
 
 use flate2::Compression;
@@ -15,27 +16,6 @@ use serde_json::json;
 use std::io::Write;
 use support::{edit, error, new_client, people, start};
 use uuid::Uuid;
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    outreach_server_db::testing::run(outreach_server_db::Backend::Sqlite, super::$name).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    outreach_server_db::testing::run(outreach_server_db::Backend::Postgres, super::$name).await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     health_needs_nothing,

@@ -131,6 +131,19 @@ pub fn decide(current: Option<Current<'_>>, m: &Mutation) -> Decision {
     }
     let signed_off = is_signed_off(m.kind, cur.data);
     match m.op {
+        Op::Create if signed_off => {
+            // A signed-off record is never rewritten: not by a second create
+            // of its id, nor by a conflict that create would open.
+            let (data, conflicts) = merge_fields(cur.data, m, true);
+            if conflicts.is_empty() && data == *cur.data {
+                Decision::Unchanged { conflicts }
+            } else {
+                Decision::Reject(Rejection::new(
+                    "signed_off",
+                    "a signed-off record already has this id; record an amendment instead",
+                ))
+            }
+        }
         Op::Create => {
             // The same id created twice: identical fields are a no-op; any
             // difference is kept as a conflict, never overwritten.
@@ -295,6 +308,22 @@ mod tests {
             decide(None, &m),
             Decision::Write { data: map(json!({"notes": "hi"})), conflicts: vec![], undelete: false }
         );
+    }
+
+    #[test]
+    fn a_second_create_never_rewrites_a_signed_off_record() {
+        let data = map(json!({"notes": "as written"}));
+        let current = || Some(Current { data: &data, version: 1, deleted: false, erased: false });
+        let create = |fields: Value| mutation(RecordKind::Contact, Op::Create, 0, fields);
+        let other = create(json!({"notes": {"old": null, "new": "rewritten"}}));
+        assert!(matches!(decide(current(), &other), Decision::Reject(r) if r.code == "signed_off"));
+        let added = create(json!({"notes": {"old": null, "new": "as written"}, "extra": {"old": null, "new": 1}}));
+        assert!(
+            matches!(decide(current(), &added), Decision::Reject(r) if r.code == "signed_off"),
+            "nor a field added"
+        );
+        let same = create(json!({"notes": {"old": null, "new": "as written"}}));
+        assert_eq!(decide(current(), &same), Decision::Unchanged { conflicts: vec![] });
     }
 
     #[test]

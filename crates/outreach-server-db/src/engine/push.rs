@@ -182,6 +182,59 @@ fn malformed_changes(m: &Mutation) -> Option<String> {
     })
 }
 
+/// The most fields one mutation may change (a client record has about 40).
+pub const MAX_FIELDS: usize = 256;
+/// The longest field name.
+pub const MAX_FIELD_NAME_BYTES: usize = 64;
+/// The largest value of one field, as JSON (a long contact note fits many
+/// times over).
+pub const MAX_VALUE_BYTES: usize = 256 * 1024;
+
+/// Says why a mutation's shape is out of bounds, if it is: a mutation with
+/// 200,000 fields, or a field name or value of megabytes, is refused before
+/// it costs anything.
+fn oversized_changes(m: &Mutation) -> Option<String> {
+    if m.changes.len() > MAX_FIELDS {
+        return Some(format!("a change may set at most {MAX_FIELDS} fields; this one sets {}", m.changes.len()));
+    }
+    m.changes.iter().find_map(|(field, change)| {
+        if field.len() > MAX_FIELD_NAME_BYTES {
+            return Some(format!("field names are at most {MAX_FIELD_NAME_BYTES} bytes long"));
+        }
+        (json_size(change, MAX_VALUE_BYTES * 2) > MAX_VALUE_BYTES * 2)
+            .then(|| format!("the value of `{field}` is larger than {MAX_VALUE_BYTES} bytes"))
+    })
+}
+
+/// About how many bytes `value` takes as JSON, counting no further than
+/// past `cap`.
+fn json_size(value: &Value, cap: usize) -> usize {
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 8,
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => {
+            let mut total = 2;
+            for item in items {
+                total += json_size(item, cap) + 1;
+                if total > cap {
+                    break;
+                }
+            }
+            total
+        }
+        Value::Object(map) => {
+            let mut total = 2;
+            for (key, item) in map {
+                total += key.len() + 4 + json_size(item, cap);
+                if total > cap {
+                    break;
+                }
+            }
+            total
+        }
+    }
+}
+
 /// One mutation being applied.
 struct Step<'a, T: Tx> {
     tx: &'a mut T,
@@ -200,7 +253,7 @@ impl<T: Tx> Step<'_, T> {
         if !self.scope.reads_records {
             return Ok(Answer(rejected("forbidden", "your role does not allow changing case records")));
         }
-        if let Some(reason) = malformed_changes(m) {
+        if let Some(reason) = oversized_changes(m).or_else(|| malformed_changes(m)) {
             return Ok(Answer(rejected("invalid", reason)));
         }
         let current = self.tx.record(m.record_id).await?;

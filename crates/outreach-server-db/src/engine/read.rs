@@ -234,6 +234,14 @@ pub(crate) async fn resolve_conflict<T: Tx>(
     } else {
         record.data.get(&conflict.field).cloned().unwrap_or(Value::Null)
     };
+    if value != current && outreach_sync::merge::is_signed_off(record.kind, &record.data) {
+        return Err(DbError::Refused {
+            code: "signed_off",
+            reason: "this record is signed off and keeps the value it was signed off with; choose that value, \
+                     and record an amendment for the other"
+                .into(),
+        });
+    }
     let untouched_since = current == conflict.kept || current == conflict.other;
     if !record.erased && untouched_since {
         let mut updated = record.clone();

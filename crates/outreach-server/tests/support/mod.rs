@@ -18,6 +18,30 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+/// Makes a `sqlite` and a `postgres` module with one test per function
+/// named: each runs the function on a fresh database of that backend.
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    outreach_server_db::testing::run(outreach_server_db::Backend::Sqlite, super::$name).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    outreach_server_db::testing::run(outreach_server_db::Backend::Postgres, super::$name).await;
+                }
+            )*
+        }
+    };
+}
+
 /// Every test user's password.
 pub const PASSWORD: &str = "correct horse battery staple";
 
