@@ -64,6 +64,12 @@ pub enum DbError {
     /// Stored data could not be read back.
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
+    /// One record is stored damaged (by an older version) and cannot be read
+    /// until the administrator repairs it.
+    #[error(
+        "record {0} is stored damaged on the server and cannot be read; IT can repair it with `outreach-server record repair`"
+    )]
+    Unreadable(uuid::Uuid),
     /// The database URL is not one this server understands.
     #[error("database URL not understood: {0} (use postgres://..., sqlite://PATH or a file path)")]
     BadUrl(String),

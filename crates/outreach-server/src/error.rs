@@ -108,6 +108,10 @@ impl From<DbError> for ApiError {
             DbError::Invalid(reason) => Self::bad_request(reason),
             DbError::DeviceRevoked(_) => Self::device_revoked(),
             DbError::DeviceOfAnotherUser(_) => Self::forbidden(e.to_string()),
+            DbError::Unreadable(id) => {
+                tracing::error!(record = %id, "a stored record could not be read; run `outreach-server record repair`");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "record_unreadable", e.to_string())
+            }
             DbError::Pool(_) => {
                 tracing::error!(error = %e, "database unavailable");
                 Self::new(

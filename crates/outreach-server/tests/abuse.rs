@@ -33,6 +33,7 @@ on_both_backends!(
     list_parameters_are_deduplicated_and_capped,
     a_signed_off_record_is_never_rewritten,
     a_mutation_out_of_shape_is_refused,
+    erasure_and_export_follow_merges,
 );
 
 /// Review item 8: a body is read only for a caller the server knows. 300
@@ -382,6 +383,13 @@ async fn a_damaged_record_never_stops_the_areas_sync(t: TestDb) {
     let audit = server.db.audit_log(Some(damaged), 50).await.expect("audit");
     assert!(audit.iter().any(|a| a.entry.action == "unreadable_record"), "{audit:?}");
     assert_eq!(server.db.unreadable_records().await.expect("list")[0].id, damaged);
+    // reading it alone is a 404, and a push that reaches it refuses only that change
+    assert!(!reads(&server, &amy.token, damaged).await);
+    let note = create(amy.device_id, RecordKind::Contact, Uuid::now_v7(), json!({"client_id": damaged}));
+    let other = new_client(amy.device_id, Uuid::now_v7(), "Liverpool");
+    let results = server.push(&amy.token, &[note, other]).await.results;
+    assert_eq!(code(&results[0].outcome), "unreadable");
+    assert!(matches!(results[1].outcome, Outcome::Applied { .. }), "the rest of the push is applied");
 
     // the administrator's repair: the record is sent again, readable
     let repairs = server.db.repair_records("operator:test").await.expect("repair");
@@ -389,7 +397,7 @@ async fn a_damaged_record_never_stops_the_areas_sync(t: TestDb) {
     assert!(repairs[0].repaired && repairs[0].id == damaged, "{repairs:?}");
     assert!(server.db.unreadable_records().await.expect("list").is_empty());
     let next = server.pull(&ben.token, page.next_cursor, 500).await;
-    assert_eq!(next.changes.iter().map(|c| c.id).collect::<Vec<_>>(), vec![damaged]);
+    assert!(next.changes.iter().any(|c| c.id == damaged), "the repaired record arrives");
     assert!(next.unreadable.is_empty());
     assert!(reads(&server, &amy.token, damaged).await);
     assert!(server.db.repair_records("operator:test").await.expect("repair").is_empty(), "nothing left to mend");
@@ -595,5 +603,46 @@ async fn a_mutation_out_of_shape_is_refused(t: TestDb) {
     for id in ids {
         assert!(!reads(&server, &amy.token, id).await, "nothing stored");
     }
+    server.stop().await;
+}
+
+/// Review item 5: a subject access export and an erasure cover the person,
+/// not one record of them: every client merged with the one named, and
+/// their records.
+async fn erasure_and_export_follow_merges(t: TestDb) {
+    let server = start(&t, ServerConfig::default()).await;
+    people(&*server.db).await;
+    let amy = server.login("amy").await;
+    let (a, b, a_note, b_note) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let note = |id: Uuid, client: Uuid| {
+        create(amy.device_id, RecordKind::Contact, id, json!({"client_id": client, "notes": "seen"}))
+    };
+    server
+        .push(
+            &amy.token,
+            &[
+                new_client(amy.device_id, a, "Liverpool"),
+                new_client(amy.device_id, b, "Liverpool"),
+                note(a_note, a),
+                note(b_note, b),
+            ],
+        )
+        .await;
+    let merge = edit(amy.device_id, b, 1, "merged_into", Value::Null, json!(a));
+    assert!(matches!(server.push(&amy.token, &[merge]).await.results[0].outcome, Outcome::Applied { .. }));
+
+    let export = server.db.export_client(a, "operator:test").await.expect("export").expect("client");
+    let mut held: Vec<Uuid> = export.records.iter().map(|r| r.id).collect();
+    held.sort();
+    let mut want = vec![b, a_note, b_note];
+    want.sort();
+    assert_eq!(held, want, "the export holds the merged client and its records");
+
+    let erasure = server.db.erase_client(a, "operator:test", "erasure request 3").await.expect("erase").expect("a");
+    for id in [a, b, a_note, b_note] {
+        assert!(erasure.records.contains(&id), "{id} erased: {erasure:?}");
+    }
+    let back = note(Uuid::now_v7(), b);
+    assert_eq!(code(&server.push(&amy.token, &[back]).await.results[0].outcome), "erased");
     server.stop().await;
 }

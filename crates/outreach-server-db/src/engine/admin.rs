@@ -21,24 +21,30 @@ fn entry(by: &str, now: DateTime<Utc>, action: &str, record: Uuid, detail: Value
     }
 }
 
-/// The client record and every record about it (the client first, then by
-/// `seq`); `None` when there is no such record; refused when `id` is a
-/// record of another kind.
+/// The client record and every record about the person it stands for: its
+/// own, and every client merged with it (the same person recorded twice)
+/// with theirs; the client first, then by `seq`. `None` when there is no
+/// such record; refused when `id` is a record of another kind.
 async fn client_and_records<T: Tx>(tx: &mut T, id: Uuid) -> Result<Option<(StoredRecord, Vec<StoredRecord>)>> {
     let Some(client) = tx.record(id).await? else { return Ok(None) };
     if client.kind != RecordKind::Client {
         return Err(DbError::Invalid(format!("record {id} is a {}, not a client", client.kind.as_str())));
     }
+    let mut family: Vec<Uuid> = super::merges::family(tx, &[id]).await?.into_iter().collect();
+    family.sort();
     let mut records = Vec::new();
-    for row in tx.dependents(Dependents::OfClient(id)).await? {
-        if row.id == id {
-            continue;
-        }
-        if let Some(record) = tx.record(row.id).await? {
-            records.push(record);
+    for member in family {
+        for row in tx.dependents(Dependents::OfClient(member)).await? {
+            if row.id == id {
+                continue;
+            }
+            if let Some(record) = tx.record(row.id).await? {
+                records.push(record);
+            }
         }
     }
-    records.sort_by_key(|r| r.seq);
+    records.sort_by_key(|r| (r.seq, r.id));
+    records.dedup_by_key(|r| r.id);
     Ok(Some((client, records)))
 }
 
@@ -104,7 +110,7 @@ pub(crate) async fn erase_client<T: Tx>(
             out.already_erased.push(record.id);
             continue;
         }
-        let before = (record.id == id).then(|| record.clone());
+        let before = (record.kind == RecordKind::Client).then(|| record.clone());
         let erased = StoredRecord {
             data: Map::new(),
             erased: true,
@@ -117,7 +123,8 @@ pub(crate) async fn erase_client<T: Tx>(
         };
         tx.put_record(&erased).await?;
         if let Some(before) = &before {
-            // An erased client is no longer merged into anyone.
+            // An erased client (the one named, or one merged with it) is no
+            // longer merged into anyone.
             super::merges::relink(tx, Some(before), &erased, &super::day(now)).await?;
         }
         let detail = json!({"client": id, "reason": reason, "version": erased.version, "seq": erased.seq});

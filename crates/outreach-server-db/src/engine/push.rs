@@ -2,7 +2,7 @@
 //! [`outreach_sync::decide`], scope-checked, audited.
 
 use super::{Dependents, StoredRecord, Tx, day, load_scope};
-use crate::error::Result;
+use crate::error::{DbError, Result};
 use crate::model::{Actor, AuditEntry};
 use crate::scope::{AreaSource, CaseloadEntry, Scope, scope_keys};
 use chrono::{DateTime, Utc};
@@ -41,9 +41,13 @@ pub(crate) async fn push<T: Tx>(
             None => {
                 let mut step =
                     Step { tx: &mut *tx, actor, scope: &scope, teammates: &mut teammates, now, today: &today };
-                let (outcome, refused) = match step.apply(m).await? {
-                    Applied::Answer(outcome) => (outcome, None),
-                    Applied::Refused(refusal) => (refusal.answer(m), Some(refusal)),
+                let (outcome, refused) = match step.apply(m).await {
+                    Ok(Applied::Answer(outcome)) => (outcome, None),
+                    Ok(Applied::Refused(refusal)) => (refusal.answer(m), Some(refusal)),
+                    // A record stored damaged refuses only the change that
+                    // reaches it; the rest of the push goes on.
+                    Err(e @ DbError::Unreadable(_)) => (rejected("unreadable", e.to_string()), None),
+                    Err(e) => return Err(e),
                 };
                 tx.put_applied(m.mutation_id, actor.device, m.record_id, &outcome, now).await?;
                 (outcome, false, refused)

@@ -194,7 +194,17 @@ pub(crate) async fn record<T: Tx>(
     now: DateTime<Utc>,
 ) -> Result<Option<StoredRecord>> {
     let scope = load_scope(tx, actor, &day(now)).await?;
-    let found = tx.record(id).await?.filter(|r| scope.sees(r.area.as_deref(), r.client_id));
+    let found = match tx.record(id).await {
+        // Stored damaged: answered as absent (which says nothing of its
+        // scope), and told to the administrator through the audit log and
+        // the pulls that meet it.
+        Err(DbError::Unreadable(_)) => {
+            tx.audit(&[entry(actor, now, "unreadable_record", id)]).await?;
+            return Ok(None);
+        }
+        other => other?,
+    };
+    let found = found.filter(|r| scope.sees(r.area.as_deref(), r.client_id));
     let action = if found.is_some() { "read" } else { "read_denied" };
     tx.audit(&[entry(actor, now, action, id)]).await?;
     Ok(found)

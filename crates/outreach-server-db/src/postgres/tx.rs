@@ -4,7 +4,7 @@
 
 use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
 use crate::engine::{DamagedRecord, Dependents, DigestRow, MergeLink, ScopedRow, StoredRecord, Tx, Window};
-use crate::error::Result;
+use crate::error::{DbError, Result};
 use crate::model::{AuditEntry, AuditRow};
 use crate::page::{PulledRow, UnreadableRow};
 use crate::scope::{CaseloadEntry, Scope};
@@ -330,12 +330,17 @@ impl Tx for PgTx<'_> {
             ))
             .await?;
         let rows = self.tx.query(&stmt, &[&wanted]).await?;
+        let mut damaged = Vec::new();
         for row in &rows {
-            let record = rows::record(row)?;
+            let Ok(record) = rows::record(row) else {
+                // Left for `record` to read alone, and refuse alone.
+                damaged.push(row.try_get::<_, Uuid>(0)?);
+                continue;
+            };
             // This transaction's own writes win over what the table holds.
             self.records.entry(record.id).or_insert(Some(record));
         }
-        for id in wanted {
+        for id in wanted.into_iter().filter(|id| !damaged.contains(id)) {
             self.records.entry(id).or_insert(None);
         }
         Ok(())
@@ -373,7 +378,10 @@ impl Tx for PgTx<'_> {
         }
         self.flush_writes().await?;
         let stmt = self.tx.prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = $1")).await?;
-        let found = self.tx.query_opt(&stmt, &[&id]).await?.as_ref().map(rows::record).transpose()?;
+        let found = match self.tx.query_opt(&stmt, &[&id]).await?.as_ref().map(rows::record).transpose() {
+            Err(DbError::Corrupt(_)) => return Err(DbError::Unreadable(id)),
+            other => other?,
+        };
         if let Some(record) = &found {
             self.records.insert(id, Some(record.clone()));
         }

@@ -4,7 +4,7 @@
 
 use super::rows::{self, CONFLICT_COLUMNS, RECORD_COLUMNS};
 use crate::engine::{DamagedRecord, Dependents, DigestRow, MergeLink, ScopedRow, StoredRecord, Tx, Window};
-use crate::error::Result;
+use crate::error::{DbError, Result};
 use crate::model::{AuditEntry, AuditRow};
 use crate::page::{PulledRow, UnreadableRow};
 use crate::scope::{CaseloadEntry, Scope};
@@ -114,7 +114,10 @@ impl Tx for SqliteTx<'_> {
 
     async fn record(&mut self, id: Uuid) -> Result<Option<StoredRecord>> {
         let mut stmt = self.tx.prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = ?1"))?;
-        Ok(stmt.query_row([id.to_string()], rows::record).optional()?)
+        match stmt.query_row([id.to_string()], rows::record).optional() {
+            Err(rusqlite::Error::FromSqlConversionFailure(..)) => Err(DbError::Unreadable(id)),
+            other => Ok(other?),
+        }
     }
 
     async fn put_record(&mut self, r: &StoredRecord) -> Result<()> {
