@@ -153,3 +153,117 @@ fn unusable_tls_files_and_half_options_are_refused() {
     assert!(!dir.join("outreach-server.db").exists(), "nothing was opened before the TLS files were checked");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A throwaway PostgreSQL that accepts only TLS connections (`hostssl`),
+/// with a self-signed certificate for `localhost`; stopped and removed on
+/// drop. Made with the machine's own `initdb` and `pg_ctl`, run as the
+/// `postgres` user.
+struct TlsPostgres {
+    dir: PathBuf,
+    bin: PathBuf,
+    port: u16,
+}
+
+impl TlsPostgres {
+    fn start() -> Self {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL's programs in /usr/lib/postgresql")
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .find(|b| b.join("initdb").exists())
+            .expect("initdb");
+        let dir = std::env::temp_dir().join(format!("outreach-pgtls-{}", Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("certificate");
+        std::fs::write(dir.join("cert.pem"), made.cert.pem()).expect("cert");
+        std::fs::write(dir.join("key.pem"), made.signing_key.serialize_pem()).expect("key");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        let me = Self { dir, bin, port };
+        me.run("chown", &["-R", "postgres:postgres", me.path("").as_str()], false);
+        me.run("chmod", &["600", me.path("key.pem").as_str()], false);
+        let initdb = me.bin.join("initdb");
+        let data = me.path("data");
+        me.run(initdb.to_str().expect("path"), &["-D", &data, "-A", "trust", "-U", "postgres", "--no-sync"], true);
+        std::fs::write(
+            me.dir.join("data/pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n",
+        )
+        .expect("pg_hba");
+        let options = format!(
+            "-p {port} -k {dir} -c listen_addresses=localhost -c ssl=on -c ssl_cert_file={cert} -c ssl_key_file={key} -c fsync=off",
+            dir = me.path(""),
+            cert = me.path("cert.pem"),
+            key = me.path("key.pem"),
+        );
+        let pg_ctl = me.bin.join("pg_ctl");
+        let log = me.path("log");
+        me.run(pg_ctl.to_str().expect("path"), &["-D", &data, "-l", &log, "-w", "-o", &options, "start"], true);
+        me
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_string_lossy().into_owned()
+    }
+
+    /// Runs `program` (as the postgres user when `as_postgres`), panicking with its output if it fails.
+    fn run(&self, program: &str, args: &[&str], as_postgres: bool) {
+        let mut command = if as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--", program]);
+            c
+        } else {
+            Command::new(program)
+        };
+        let out = command.args(args).output().expect(program);
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn url(&self, host: &str, query: &str) -> String {
+        format!("postgres://postgres@{host}:{}/postgres{query}", self.port)
+    }
+}
+
+impl Drop for TlsPostgres {
+    fn drop(&mut self) {
+        let pg_ctl = self.bin.join("pg_ctl");
+        let _ = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(pg_ctl)
+            .args(["-D", &self.path("data"), "-m", "immediate", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Review item 7: the database connection can be encrypted, and then the
+/// server's certificate is verified (chain and host name); a database that
+/// accepts only TLS refuses a plain connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_over_tls_verifies_the_servers_certificate() {
+    let pg = TlsPostgres::start();
+    let ca = pg.path("cert.pem");
+    let verified = pg.url("localhost", &format!("?sslmode=verify-full&sslrootcert={ca}"));
+    let db = outreach_server_db::connect(&verified).await.expect("a verified TLS connection");
+    assert_eq!(db.backend(), Backend::Postgres);
+    db.migrate().await.expect("migrations over TLS");
+    db.add_team("Liverpool Outreach", &["Liverpool".into()]).await.expect("a write over TLS");
+    let required = pg.url("localhost", &format!("?sslmode=require&sslrootcert={ca}"));
+    outreach_server_db::connect(&required).await.expect("require verifies too, with the CA given");
+
+    let refusals = [
+        ("a certificate no trusted root signed", pg.url("localhost", "?sslmode=require")),
+        (
+            "a host name the certificate does not name",
+            pg.url("127.0.0.1", &format!("?sslmode=verify-full&sslrootcert={ca}")),
+        ),
+        ("a plain connection to a database that takes only TLS", pg.url("localhost", "")),
+    ];
+    for (what, url) in refusals {
+        let outcome = outreach_server_db::connect(&url).await;
+        assert!(outcome.is_err(), "{what} must be refused");
+    }
+}

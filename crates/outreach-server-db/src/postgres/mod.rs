@@ -7,6 +7,7 @@
 
 mod accounts;
 mod rows;
+mod tls;
 mod tx;
 
 use crate::engine;
@@ -54,10 +55,23 @@ impl std::fmt::Debug for PostgresDatabase {
 impl PostgresDatabase {
     /// Connects to `url` (`postgres://user[:password]@host[:port]/db`) and
     /// checks a connection can be had. Does not migrate.
+    ///
+    /// `?sslmode=require`, `verify-ca` or `verify-full` connect over TLS and
+    /// verify the server's certificate against `&sslrootcert=FILE` or the
+    /// system's roots (see [`tls`]).
     pub async fn connect(url: &str) -> Result<Self> {
-        let config: tokio_postgres::Config =
-            url.parse().map_err(|e: tokio_postgres::Error| DbError::BadUrl(format!("{}: {e}", redact_url(url))))?;
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let (plain_url, transport) = tls::transport(url)?;
+        let config: tokio_postgres::Config = plain_url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| DbError::BadUrl(format!("{}: {e}", redact_url(url))))?;
+        let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        let manager = match &transport {
+            tls::Transport::Plain => Manager::from_config(config, NoTls, recycling),
+            tls::Transport::Verified(root) => {
+                let connector = tokio_postgres_rustls::MakeRustlsConnect::new(tls::client_config(root.as_ref())?);
+                Manager::from_config(config, connector, recycling)
+            }
+        };
         let pool = Pool::builder(manager).max_size(POOL_SIZE).build().map_err(|e| DbError::Pool(e.to_string()))?;
         drop(pool.get().await?);
         Ok(Self { pool, pushes: Arc::new(PushQueue::new(Arc::default())) })
