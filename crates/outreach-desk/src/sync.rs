@@ -340,7 +340,7 @@ impl Desk {
         let mut signed_in = false;
         let mut last = None;
         let mut locked = false;
-        match shared.session.try_lock() {
+        match try_lock_briefly(&shared.session) {
             Ok(mut session) => {
                 session.expire_if_idle(std::time::Instant::now());
                 match session.store.as_ref() {
@@ -556,6 +556,23 @@ impl Desk {
                 })
                 .collect())
         })
+    }
+}
+
+/// The session lock if it comes free within a few milliseconds: the
+/// automatic sync thread takes it briefly to look at the sign-in, and the
+/// status should not read that as a sync in progress; a real sync step
+/// holds it longer, and then the status answers from the last figures
+/// rather than keep the window waiting.
+fn try_lock_briefly<T>(lock: &std::sync::Mutex<T>) -> std::sync::TryLockResult<std::sync::MutexGuard<'_, T>> {
+    let until = Instant::now() + std::time::Duration::from_millis(25);
+    loop {
+        match lock.try_lock() {
+            Err(TryLockError::WouldBlock) if Instant::now() < until => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            other => return other,
+        }
     }
 }
 
