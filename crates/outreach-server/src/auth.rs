@@ -47,14 +47,14 @@ impl FromRequestParts<AppState> for Authenticated {
             refused(state, Some(&login), "user disabled").await;
             return Err(ApiError::unauthorized("this account is disabled; ask your team lead or IT"));
         }
+        let now = Utc::now();
         let last_used = login.device.last_seen.unwrap_or(login.device.created_at);
-        if Utc::now() - last_used > state.config.device_idle_expiry {
+        if now - last_used > state.config.device_idle_expiry {
             refused(state, Some(&login), "token idle too long").await;
             return Err(ApiError::unauthorized(
                 "this laptop has not synced for a long time, so its sign-in has expired; sign in again",
             ));
         }
-        let now = Utc::now();
         let stale = login.device.last_seen.is_none_or(|seen| now - seen > state.config.touch_interval);
         if stale && let Err(e) = state.db.touch_device(login.device.id, now).await {
             tracing::warn!(error = %e, "could not note when a device was last seen");

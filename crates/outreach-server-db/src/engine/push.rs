@@ -57,7 +57,7 @@ pub(crate) async fn push<T: Tx>(
             "mutation_id": m.mutation_id,
             "kind": m.kind,
             "op": m.op,
-            "outcome": refused.as_ref().map_or_else(|| outcome_code(&outcome), Refusal::audit_code),
+            "outcome": if refused.is_some() { REFUSED.to_string() } else { outcome_code(&outcome) },
             "replayed": replayed,
         });
         if let Some(refusal) = &refused {
@@ -118,6 +118,9 @@ fn forbidden() -> Outcome {
     )
 }
 
+/// How the audit log records every [`Refusal`], whatever the pusher was told.
+const REFUSED: &str = "rejected:forbidden";
+
 /// Why a change was refused for scope or role. The pusher is told only
 /// [`Refusal::answer`]; the audit log keeps the whole reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,11 +154,6 @@ impl Refusal {
                 "a worker may put clients only on their own caseload; ask your team lead to assign someone else",
             ),
         }
-    }
-
-    /// The outcome as the audit log records it: always the real reason.
-    fn audit_code(&self) -> String {
-        "rejected:forbidden".into()
     }
 
     /// The audit log's account of the refusal.
@@ -302,15 +300,7 @@ impl<T: Tx> Step<'_, T> {
                 {
                     return Ok(Answer(rejected("invalid", reason)));
                 }
-                // The client or count the record takes its scope from.
-                let owner = match &keys.area {
-                    AreaSource::Own(_) => None,
-                    AreaSource::Client(id) | AreaSource::Count(id) => self.tx.record(*id).await?,
-                };
-                let area = match &keys.area {
-                    AreaSource::Own(key) => Some(key.clone()),
-                    _ => owner.as_ref().and_then(|o| o.area.clone()),
-                };
+                let (area, owner) = scope_owner(self.tx, &keys.area).await?;
                 if owner.as_ref().is_some_and(|o| o.erased) && self.scope.sees(area.as_deref(), keys.client_id) {
                     // An offline laptop must not bring an erased person back.
                     return Ok(Answer(rejected(
@@ -476,9 +466,18 @@ fn reference_field(kind: RecordKind) -> &'static str {
 
 /// The scope area key a record gets from its source.
 pub(crate) async fn resolve_area<T: Tx>(tx: &mut T, source: &AreaSource) -> Result<Option<String>> {
+    Ok(scope_owner(tx, source).await?.0)
+}
+
+/// The scope area key a record gets from its source, and the client or
+/// street count it takes it from (none for a record whose area is its own).
+async fn scope_owner<T: Tx>(tx: &mut T, source: &AreaSource) -> Result<(Option<String>, Option<StoredRecord>)> {
     Ok(match source {
-        AreaSource::Own(key) => Some(key.clone()),
-        AreaSource::Client(id) | AreaSource::Count(id) => tx.record(*id).await?.and_then(|r| r.area),
+        AreaSource::Own(key) => (Some(key.clone()), None),
+        AreaSource::Client(id) | AreaSource::Count(id) => {
+            let owner = tx.record(*id).await?;
+            (owner.as_ref().and_then(|o| o.area.clone()), owner)
+        }
     })
 }
 
